@@ -1,0 +1,41 @@
+#pragma once
+// Tunables of one Engine.IO endpoint; defaults are the reference server's (engine.io 6.6).
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace tradepush::engineio {
+
+/// CORS policy for browsers on another origin; off unless origins are listed.
+struct cors_options {
+    /// Allowed origins; "*" allows any. Empty = no CORS headers at all (the reference default).
+    std::vector<std::string> origins;
+    /// Send Access-Control-Allow-Credentials: true (needs explicit origins, never "*").
+    bool credentials = false;
+};
+
+/// Options of one Engine.IO endpoint (one path).
+struct options {
+    /// Request path, with the trailing slash clients send (`/socket.io/`).
+    std::string path = "/engine.io/";
+    std::chrono::milliseconds ping_interval{25000};
+    std::chrono::milliseconds ping_timeout{20000};
+    std::chrono::milliseconds upgrade_timeout{10000};
+    /// Largest accepted message / polling POST body (maxHttpBufferSize); advertised as maxPayload.
+    std::size_t max_payload = 1000000;
+    bool allow_polling = true;
+    bool allow_websocket = true;
+    bool allow_upgrades = true;
+    cors_options cors;
+    /// Hard cap on bytes queued for one session; above it for `slow_consumer_timeout`, the
+    /// session is closed with reason "slow consumer".
+    std::size_t max_pending_bytes = 4 * 1024 * 1024;
+    /// How long a session may stay above max_pending_bytes, or have one write stuck, before it is closed.
+    std::chrono::milliseconds slow_consumer_timeout{10000};
+    /// Kernel send buffer per connection (SO_SNDBUF); 0 keeps the kernel default.
+    int socket_send_buffer = 0;
+};
+
+} // namespace tradepush::engineio

@@ -1,0 +1,71 @@
+#pragma once
+// The Engine.IO v4 server: HTTP listener, long-polling and WebSocket transports, upgrade, heartbeat.
+
+#include "engineio/options.hpp"
+#include "engineio/session.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/system/result.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace tradepush::engineio {
+
+/// Creates the handler for a new session; runs on the session's shard. Returning nullptr refuses it.
+using session_factory = std::function<std::shared_ptr<session_handler>(session_ptr const&)>;
+
+/// A plain HTTP response for routes outside the Engine.IO paths (/healthz, /metrics).
+struct http_reply {
+    unsigned status = 404;
+    std::string content_type = "text/plain; charset=utf-8";
+    std::string body;
+};
+/// Answers a plain HTTP GET for a non-Engine.IO path; runs on the connection's shard.
+using http_route = std::function<http_reply(std::string_view target)>;
+
+/// Counters across all shards; approximate while traffic flows.
+struct server_stats {
+    std::size_t sessions = 0;
+    std::size_t http_connections = 0;
+};
+
+/// Engine.IO server over N shards. Each shard is an io_context run by one thread; a session lives on
+/// the shard whose acceptor took its first connection, and requests for it that land elsewhere are
+/// handed over (polling) or moved (WebSocket upgrade) to that shard.
+class server {
+public:
+    /// `shards` must outlive the server; they are run by the caller.
+    explicit server(std::vector<net::io_context*> shards);
+    ~server();
+    server(server const&) = delete;
+    server& operator=(server const&) = delete;
+
+    /// Serves an Engine.IO endpoint at `opts.path`. Call before listen().
+    void add_endpoint(options opts, session_factory factory);
+    /// Serves plain GETs at exactly `path`. Call before listen().
+    void add_route(std::string path, http_route route);
+
+    /// Binds one SO_REUSEPORT acceptor per shard on `ep` (port 0 picks one) and starts accepting.
+    boost::system::result<void> listen(net::ip::tcp::endpoint ep);
+    /// The bound port (after listen).
+    unsigned short port() const noexcept;
+
+    /// Stops accepting new connections; live sessions continue. Thread-safe.
+    void stop_accepting();
+    /// Closes every session ("forced server close") and every HTTP connection. Thread-safe.
+    void close_all();
+
+    /// Number of live sessions over all shards. Thread-safe.
+    server_stats stats() const;
+
+    class impl;
+
+private:
+    std::shared_ptr<impl> impl_;
+};
+
+} // namespace tradepush::engineio
