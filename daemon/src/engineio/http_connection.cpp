@@ -1,0 +1,446 @@
+#include "engineio/http_connection.hpp"
+
+#include "engineio/base64.hpp"
+#include "engineio/session_impl.hpp"
+#include "engineio/ws_transport.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <boost/url/parse.hpp>
+
+#include <openssl/sha.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include <unistd.h>
+
+namespace tradepush::engineio {
+
+namespace {
+
+constexpr std::size_t header_limit = 8 * 1024;
+// A request line + headers must arrive within this; idle keep-alive connections are closed after it.
+constexpr std::chrono::seconds read_timeout{60};
+
+std::string
+lower(std::string_view s)
+{
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+// Headers the layer above may need later; the rest is not kept, to keep idle sessions small.
+constexpr std::string_view kept_headers[] = {"authorization", "origin", "user-agent", "x-forwarded-for", "cookie"};
+
+std::string
+websocket_accept_key(std::string_view key)
+{
+    static constexpr std::string_view guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+    std::string input(key);
+    input += guid;
+    unsigned char digest[SHA_DIGEST_LENGTH];
+    SHA1(reinterpret_cast<unsigned char const*>(input.data()), input.size(), digest);
+    return base64_encode(std::string_view(reinterpret_cast<char const*>(digest), sizeof digest));
+}
+
+} // namespace
+
+std::size_t
+http_connection::max_body_limit() const
+{
+    std::size_t limit = 64 * 1024;
+    for(auto const& ep : server_->endpoints)
+        limit = std::max(limit, ep.opts.max_payload);
+    return limit;
+}
+
+http_connection::http_connection(std::shared_ptr<server_core> server, shard_state& shard, net::ip::tcp::socket socket)
+    : server_(std::move(server))
+    , shard_(shard)
+    , stream_(std::move(socket))
+{
+    shard_.connections.insert(this);
+    server_->connection_count.fetch_add(1, std::memory_order_relaxed);
+}
+
+http_connection::~http_connection()
+{
+    shard_.connections.erase(this);
+    server_->connection_count.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void
+http_connection::run()
+{
+    do_read();
+}
+
+void
+http_connection::run_moved(request req, beast::flat_buffer buffer)
+{
+    buffer_ = std::move(buffer);
+    handle(std::move(req));
+}
+
+void
+http_connection::abort()
+{
+    beast::error_code ec;
+    stream_.socket().close(ec);
+}
+
+void
+http_connection::do_read()
+{
+    parser_.emplace();
+    parser_->header_limit(header_limit);
+    parser_->body_limit(max_body_limit());
+    stream_.expires_after(read_timeout);
+    http::async_read_header(stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+}
+
+void
+http_connection::on_header(beast::error_code ec)
+{
+    if(ec)
+        return abort();
+    // The body limit depends on the endpoint: maxPayload for Engine.IO paths, small elsewhere.
+    auto const target = parser_->get().target();
+    auto const path = target.substr(0, target.find('?'));
+    endpoint_ = server_->find_endpoint(path);
+    auto const limit = endpoint_ ? endpoint_->opts.max_payload : std::size_t(64 * 1024);
+    // Beast checks Content-Length against the limit set before the header was parsed, so the
+    // endpoint's own limit is enforced here.
+    if(auto const len = parser_->content_length(); len && *len > limit)
+        return on_read(http::error::body_limit);
+    parser_->body_limit(limit);
+    if(parser_->is_done())
+        return on_read({});
+    http::async_read(stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+}
+
+void
+http_connection::on_read(beast::error_code ec)
+{
+    if(ec == http::error::body_limit) {
+        // The reference answers 413 and keeps the session; the unread rest of the body makes this
+        // connection unusable, so it closes after the answer.
+        keep_alive_ = false;
+        origin_ = std::string(parser_->get()[http::field::origin]);
+        return respond(http::status::payload_too_large, "text/plain; charset=UTF-8", "Payload Too Large", false);
+    }
+    if(ec)
+        return abort();
+    stream_.expires_never();
+    handle(parser_->release());
+}
+
+void
+http_connection::handle(request req)
+{
+    keep_alive_ = req.keep_alive();
+    origin_ = std::string(req[http::field::origin]);
+    auto const target = req.target();
+    auto const path = target.substr(0, target.find('?'));
+    endpoint_ = server_->find_endpoint(path);
+    if(endpoint_)
+        return handle_engineio(*endpoint_, req);
+
+    auto route = server_->routes.find(path);
+    if(route == server_->routes.end() || req.method() != http::verb::get)
+        return respond(http::status::not_found, "text/plain; charset=utf-8", "Not Found");
+    auto reply = route->second(target);
+    respond(static_cast<http::status>(reply.status), reply.content_type, std::move(reply.body));
+}
+
+void
+http_connection::handle_engineio(endpoint_entry const& ep, request& req)
+{
+    // CORS preflight.
+    if(req.method() == http::verb::options) {
+        if(ep.opts.cors.origins.empty())
+            return send_error(req, request_error::bad_request);
+        return respond(http::status::no_content, "", "");
+    }
+
+    auto parsed = boost::urls::parse_origin_form(req.target());
+    if(!parsed)
+        return send_error(req, request_error::bad_request);
+    std::string transport, sid, eio;
+    for(auto const& param : parsed->params()) {
+        if(param.key == "transport")
+            transport = param.value;
+        else if(param.key == "sid")
+            sid = param.value;
+        else if(param.key == "EIO")
+            eio = param.value;
+    }
+
+    bool const is_upgrade = beast::websocket::is_upgrade(req);
+    bool const transport_ok = (transport == "polling" && ep.opts.allow_polling)
+        || (transport == "websocket" && ep.opts.allow_websocket);
+    if(!transport_ok)
+        return send_error(req, request_error::unknown_transport);
+
+    if(!sid.empty()) {
+        auto shard = server_->shard_of(sid);
+        if(!shard)
+            return send_error(req, request_error::unknown_sid);
+        if(*shard != shard_.index)
+            return move_to(*shard, std::move(req));
+        auto it = shard_.sessions.find(sid);
+        if(it == shard_.sessions.end() || it->second->expire_if_due(std::chrono::steady_clock::now()))
+            return send_error(req, request_error::unknown_sid);
+        auto session = it->second;
+        if(transport == "websocket") {
+            if(!is_upgrade)
+                return send_error(req, request_error::bad_request);
+            return upgrade_existing(session, ep, req);
+        }
+        // A polling request on a session that moved to WebSocket: transport mismatch.
+        if(session->on_websocket())
+            return send_error(req, request_error::bad_request);
+        if(req.method() == http::verb::get) {
+            parked_session_ = session;
+            session->on_poll_get(shared_from_this());
+            return;
+        }
+        if(req.method() == http::verb::post) {
+            // EIO4 polling payloads are always text; a binary content type is refused and ends the session.
+            if(req[http::field::content_type].starts_with("application/octet-stream")) {
+                send_error(req, request_error::bad_request);
+                session->close("transport error");
+                return;
+            }
+            respond(http::status::ok, "text/html", "ok");
+            session->on_poll_post(req.body());
+            return;
+        }
+        return send_error(req, request_error::bad_request);
+    }
+
+    if(req.method() != http::verb::get)
+        return send_error(req, request_error::bad_handshake_method);
+    if(transport == "websocket" && !is_upgrade)
+        return send_error(req, request_error::bad_request);
+    if(eio != "4")
+        return send_error(req, request_error::unsupported_protocol_version);
+    handshake(ep, req, transport);
+}
+
+void
+http_connection::handshake(endpoint_entry const& ep, request& req, std::string_view transport)
+{
+    handshake_info hs;
+    beast::error_code ec;
+    hs.remote = stream_.socket().remote_endpoint(ec);
+    auto const target = req.target();
+    hs.path = std::string(target.substr(0, target.find('?')));
+    if(auto parsed = boost::urls::parse_origin_form(target))
+        for(auto const& param : parsed->params())
+            hs.query.emplace(param.key, param.value);
+    for(auto const& field : req) {
+        auto name = lower(field.name_string());
+        if(std::find(std::begin(kept_headers), std::end(kept_headers), name) != std::end(kept_headers))
+            hs.headers.emplace(std::move(name), std::string(field.value()));
+    }
+
+    std::optional<std::string> upgrade_response;
+    if(transport == "websocket") {
+        upgrade_response = accept_websocket(req, ep);
+        if(!upgrade_response)
+            return;
+    }
+
+    auto session = std::make_shared<session_impl>(*server_, shard_, ep.opts,
+        server_->new_sid(shard_.index), std::move(hs), transport == "websocket");
+    auto handler = ep.factory ? ep.factory(session) : nullptr;
+    if(!handler) {
+        if(upgrade_response)
+            return abort_upgrade(message(request_error::forbidden));
+        return send_error(req, request_error::forbidden);
+    }
+    shard_.sessions.emplace(session->id(), session);
+    server_->session_count.fetch_add(1, std::memory_order_relaxed);
+
+    if(transport == "websocket") {
+        auto t = std::make_shared<ws_transport>(shard_, stream_.release_socket(), ep.opts.max_payload);
+        session->attach_websocket(t);
+        // The 101 response and the open packet leave in one write.
+        std::string preamble = std::move(*upgrade_response);
+        auto const open = outbound_message::text(session->open_packet());
+        preamble.append(open->ws_frame());
+        t->start(session, std::move(preamble));
+        session->start(std::move(handler));
+        return;
+    }
+    auto body = session->open_packet();
+    session->start(std::move(handler));
+    respond(http::status::ok, "text/plain; charset=UTF-8", std::move(body));
+}
+
+void
+http_connection::upgrade_existing(std::shared_ptr<session_impl> const& s, endpoint_entry const& ep, request& req)
+{
+    auto response = accept_websocket(req, ep);
+    if(!response)
+        return;
+    auto t = std::make_shared<ws_transport>(shard_, stream_.release_socket(), ep.opts.max_payload);
+    t->start(s, std::move(*response));
+    s->attach_probe(std::move(t));
+}
+
+std::optional<std::string>
+http_connection::accept_websocket(request const& req, endpoint_entry const& ep)
+{
+    auto const key = req[http::field::sec_websocket_key];
+    if(key.empty() || req[http::field::sec_websocket_version] != "13") {
+        abort_upgrade("Bad request");
+        return std::nullopt;
+    }
+    // permessage-deflate is never negotiated (the reference's default), so frames go out pre-built.
+    std::string res = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                      "Sec-WebSocket-Accept: ";
+    res += websocket_accept_key(key);
+    res += "\r\n\r\n";
+    return res;
+}
+
+void
+http_connection::move_to(std::size_t shard, request req)
+{
+    beast::error_code ec;
+    auto socket = stream_.release_socket();
+    auto const protocol = socket.local_endpoint(ec).protocol();
+    if(ec)
+        return;
+    auto const fd = socket.release(ec);
+    if(ec)
+        return;
+    auto& target = *server_->shards.at(shard);
+    net::post(target.ioc, [server = server_, &target, fd, protocol, req = std::move(req), buffer = std::move(buffer_)]() mutable {
+        net::ip::tcp::socket moved(target.ioc);
+        beast::error_code ec;
+        moved.assign(protocol, fd, ec);
+        if(ec) {
+            ::close(fd);
+            return;
+        }
+        auto conn = std::make_shared<http_connection>(server, target, std::move(moved));
+        conn->run_moved(std::move(req), std::move(buffer));
+    });
+}
+
+void
+http_connection::send_error(request const& req, request_error e)
+{
+    if(beast::websocket::is_upgrade(req))
+        return abort_upgrade(message(e));
+    respond(static_cast<http::status>(http_status(e)), "application/json", json_body(e));
+}
+
+void
+http_connection::respond_error(request_error e)
+{
+    parked_session_.reset();
+    respond(static_cast<http::status>(http_status(e)), "application/json", json_body(e));
+}
+
+void
+http_connection::abort_upgrade(std::string_view msg)
+{
+    // As the reference's abortUpgrade: a raw 400 with the message, then the socket is destroyed.
+    auto res = std::make_shared<std::string>("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-type: text/html\r\nContent-Length: ");
+    *res += std::to_string(msg.size());
+    *res += "\r\n\r\n";
+    *res += msg;
+    net::async_write(stream_, net::buffer(*res), [self = shared_from_this(), res](beast::error_code, std::size_t) {
+        beast::error_code ec;
+        self->stream_.socket().shutdown(net::ip::tcp::socket::shutdown_both, ec);
+        self->stream_.socket().close(ec);
+    });
+}
+
+void
+http_connection::add_cors(http::response<http::string_body>& res, endpoint_entry const* ep) const
+{
+    if(!ep || ep->opts.cors.origins.empty() || origin_.empty())
+        return;
+    auto const& origins = ep->opts.cors.origins;
+    bool const any = std::find(origins.begin(), origins.end(), "*") != origins.end();
+    if(!any && std::find(origins.begin(), origins.end(), origin_) == origins.end())
+        return;
+    res.set(http::field::access_control_allow_origin, any ? std::string("*") : origin_);
+    res.set(http::field::vary, "Origin");
+    if(ep->opts.cors.credentials)
+        res.set(http::field::access_control_allow_credentials, "true");
+    res.set(http::field::access_control_allow_methods, "GET, POST, OPTIONS");
+    res.set(http::field::access_control_allow_headers, "Content-Type, Authorization");
+}
+
+void
+http_connection::respond(http::status status, std::string_view content_type, std::string body, bool keep_alive)
+{
+    keep_alive = keep_alive && keep_alive_;
+    response_ = std::make_shared<http::response<http::string_body>>(status, 11);
+    if(!content_type.empty())
+        response_->set(http::field::content_type, content_type);
+    response_->set(http::field::cache_control, "no-store");
+    add_cors(*response_, endpoint_);
+    response_->body() = std::move(body);
+    response_->keep_alive(keep_alive);
+    response_->prepare_payload();
+    http::async_write(stream_, *response_,
+        [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) { self->on_written(keep_alive, ec); });
+}
+
+void
+http_connection::respond_poll(std::string body)
+{
+    parked_session_.reset();
+    if(parked_) {
+        parked_ = false;
+        // Stop watching for the peer going away before writing the answer.
+        beast::error_code ec;
+        stream_.socket().cancel(ec);
+    }
+    respond(http::status::ok, "text/plain; charset=UTF-8", std::move(body));
+}
+
+void
+http_connection::park()
+{
+    parked_ = true;
+    stream_.socket().async_wait(net::ip::tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
+        if(ec || !self->parked_)
+            return;
+        beast::error_code aec;
+        // Readable with nothing to read is end-of-stream: the client went away mid-poll.
+        if(self->stream_.socket().available(aec) == 0 || aec) {
+            self->parked_ = false;
+            if(auto s = self->parked_session_.lock())
+                s->on_poll_aborted(self.get());
+            self->abort();
+        }
+    });
+}
+
+void
+http_connection::on_written(bool keep_alive, beast::error_code ec)
+{
+    response_.reset();
+    if(ec || !keep_alive) {
+        beast::error_code sec;
+        stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, sec);
+        return;
+    }
+    do_read();
+}
+
+} // namespace tradepush::engineio

@@ -1,0 +1,78 @@
+#pragma once
+// One HTTP/1.1 connection before (or instead of) a WebSocket upgrade: long-polling requests, the
+// WebSocket handshake, CORS preflight and plain routes.
+
+#include "engineio/errors.hpp"
+#include "engineio/server_core.hpp"
+
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace tradepush::engineio {
+
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+
+/// An HTTP connection on one shard. A request for a session owned by another shard moves the
+/// connection (its socket and buffered bytes) to that shard, so a session is only ever touched on
+/// its own thread.
+class http_connection : public std::enable_shared_from_this<http_connection> {
+public:
+    using request = http::request<http::string_body>;
+
+    http_connection(std::shared_ptr<server_core> server, shard_state& shard, net::ip::tcp::socket socket);
+    ~http_connection();
+
+    /// Starts reading requests.
+    void run();
+    /// Continues with a request read on another shard (after a move).
+    void run_moved(request req, beast::flat_buffer buffer);
+    /// Answers the parked long-poll GET with `body` (text/plain).
+    void respond_poll(std::string body);
+    /// Answers the current request with an Engine.IO error.
+    void respond_error(request_error e);
+    /// Parks this connection's GET until respond_poll(); watches for the peer going away meanwhile.
+    void park();
+    /// Closes the connection at once.
+    void abort();
+
+private:
+    std::size_t max_body_limit() const;
+    void do_read();
+    void on_header(beast::error_code ec);
+    void on_read(beast::error_code ec);
+    void handle(request req);
+    void handle_engineio(endpoint_entry const& ep, request& req);
+    void handshake(endpoint_entry const& ep, request& req, std::string_view transport);
+    void upgrade_existing(std::shared_ptr<session_impl> const& s, endpoint_entry const& ep, request& req);
+    void move_to(std::size_t shard, request req);
+    void send_error(request const& req, request_error e);
+    void abort_upgrade(std::string_view message);
+    void respond(http::status status, std::string_view content_type, std::string body,
+        bool keep_alive = true);
+    void on_written(bool keep_alive, beast::error_code ec);
+    std::optional<std::string> accept_websocket(request const& req, endpoint_entry const& ep);
+    void add_cors(http::response<http::string_body>& res, endpoint_entry const* ep) const;
+
+    std::shared_ptr<server_core> server_;
+    shard_state& shard_;
+    beast::tcp_stream stream_;
+    beast::flat_buffer buffer_;
+    std::optional<http::request_parser<http::string_body>> parser_;
+    endpoint_entry const* endpoint_ = nullptr;
+    // Origin and keep-alive of the current request, for responses built later (parked GET).
+    std::string origin_;
+    bool keep_alive_ = true;
+    bool parked_ = false;
+    std::weak_ptr<session_impl> parked_session_;
+    std::shared_ptr<http::response<http::string_body>> response_;
+};
+
+} // namespace tradepush::engineio

@@ -1,0 +1,236 @@
+#include "engineio/server.hpp"
+
+#include "engineio/http_connection.hpp"
+#include "engineio/server_core.hpp"
+#include "engineio/session_impl.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/socket_base.hpp>
+
+#include <openssl/rand.h>
+
+#include <sys/socket.h>
+
+namespace tradepush::engineio {
+
+namespace {
+
+constexpr char sid_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr std::size_t sid_length = 20;
+constexpr std::chrono::seconds sweep_period{1};
+
+using reuse_port = net::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+} // namespace
+
+//------------------------------------------------------------------------------
+
+server_core::server_core(std::vector<net::io_context*> const& ctxs)
+{
+    for(std::size_t i = 0; i < ctxs.size(); ++i)
+        shards.push_back(std::make_unique<shard_state>(*ctxs[i], i));
+}
+
+endpoint_entry const*
+server_core::find_endpoint(std::string_view path) const
+{
+    // Like the reference, the path is a prefix match (`/socket.io/` serves `/socket.io/anything`),
+    // and the trailing slash may be left out.
+    for(auto const& ep : endpoints) {
+        std::string_view p = ep.opts.path;
+        if(path.starts_with(p) || path == p.substr(0, p.size() - 1))
+            return &ep;
+    }
+    return nullptr;
+}
+
+std::string
+server_core::new_sid(std::size_t shard) const
+{
+    unsigned char bytes[sid_length];
+    if(RAND_bytes(bytes, sizeof bytes) != 1) {
+        // The CSPRNG failing is not something to serve through: a predictable sid is a session hijack.
+        std::abort();
+    }
+    std::string sid(sid_length, '\0');
+    for(std::size_t i = 0; i < sid_length; ++i)
+        sid[i] = sid_alphabet[bytes[i] & 63];
+    sid[0] = sid_alphabet[shard & 63];
+    return sid;
+}
+
+std::optional<std::size_t>
+server_core::shard_of(std::string_view sid) const
+{
+    if(sid.size() != sid_length)
+        return std::nullopt;
+    std::string_view alphabet(sid_alphabet, 64);
+    auto const pos = alphabet.find(sid[0]);
+    if(pos == std::string_view::npos || pos >= shards.size())
+        return std::nullopt;
+    return pos;
+}
+
+void
+server_core::start_accept(shard_state& shard)
+{
+    if(!shard.acceptor || !shard.acceptor->is_open())
+        return;
+    shard.acceptor->async_accept(shard.ioc,
+        [self = shared_from_this(), &shard](boost::system::error_code ec, net::ip::tcp::socket socket) {
+            if(ec == net::error::operation_aborted || !shard.acceptor || !shard.acceptor->is_open())
+                return;
+            if(ec) {
+                // Out of descriptors or similar: back off briefly instead of spinning.
+                auto timer = std::make_shared<net::steady_timer>(shard.ioc, std::chrono::milliseconds(50));
+                timer->async_wait([self, &shard, timer](boost::system::error_code) { self->start_accept(shard); });
+                return;
+            }
+            boost::system::error_code oec;
+            socket.set_option(net::ip::tcp::no_delay(true), oec);
+            for(auto const& ep : self->endpoints)
+                if(ep.opts.socket_send_buffer > 0) {
+                    socket.set_option(net::socket_base::send_buffer_size(ep.opts.socket_send_buffer), oec);
+                    break;
+                }
+            std::make_shared<http_connection>(self, shard, std::move(socket))->run();
+            self->start_accept(shard);
+        });
+}
+
+void
+server_core::arm_sweeper(shard_state& shard)
+{
+    shard.sweeper.expires_after(sweep_period);
+    shard.sweeper.async_wait([self = shared_from_this(), &shard](boost::system::error_code ec) {
+        if(ec)
+            return;
+        auto const now = std::chrono::steady_clock::now();
+        // Collect first: sweeping may close sessions, which erases them from the map.
+        std::vector<std::shared_ptr<session_impl>> all;
+        all.reserve(shard.sessions.size());
+        for(auto const& [sid, s] : shard.sessions)
+            all.push_back(s);
+        for(auto const& s : all)
+            s->sweep(now);
+        self->arm_sweeper(shard);
+    });
+}
+
+//------------------------------------------------------------------------------
+
+class server::impl {
+public:
+    std::shared_ptr<server_core> core;
+};
+
+server::server(std::vector<net::io_context*> shards)
+    : impl_(std::make_shared<impl>())
+{
+    impl_->core = std::make_shared<server_core>(shards);
+}
+
+server::~server()
+{
+    // Timers and acceptors hold the core; stop them so the core goes once the shards drain.
+    for(auto& shard : impl_->core->shards) {
+        net::post(shard->ioc, [core = impl_->core, s = shard.get()] {
+            boost::system::error_code ec;
+            if(s->acceptor)
+                s->acceptor->close(ec);
+            s->sweeper.cancel();
+        });
+    }
+}
+
+void
+server::add_endpoint(options opts, session_factory factory)
+{
+    if(opts.path.empty() || opts.path.back() != '/')
+        opts.path += '/';
+    impl_->core->endpoints.push_back(endpoint_entry{std::move(opts), std::move(factory)});
+}
+
+void
+server::add_route(std::string path, http_route route)
+{
+    impl_->core->routes.emplace(std::move(path), std::move(route));
+}
+
+boost::system::result<void>
+server::listen(net::ip::tcp::endpoint ep)
+{
+    auto& core = *impl_->core;
+    for(auto& shard : core.shards) {
+        boost::system::error_code ec;
+        net::ip::tcp::acceptor acc(shard->ioc);
+        acc.open(ep.protocol(), ec);
+        if(!ec)
+            acc.set_option(net::socket_base::reuse_address(true), ec);
+        // One acceptor per shard on the same port: the kernel spreads connections over shards.
+        if(!ec)
+            acc.set_option(reuse_port(true), ec);
+        if(!ec && ep.address().is_v6())
+            acc.set_option(net::ip::v6_only(true), ec);
+        if(!ec)
+            acc.bind(ep, ec);
+        if(!ec)
+            acc.listen(net::socket_base::max_listen_connections, ec);
+        if(ec)
+            return ec;
+        if(ep.port() == 0)
+            ep.port(acc.local_endpoint().port());
+        shard->acceptor.emplace(std::move(acc));
+    }
+    core.port = ep.port();
+    for(auto& shard : core.shards) {
+        net::post(shard->ioc, [core = impl_->core, s = shard.get()] {
+            core->start_accept(*s);
+        });
+        // The sweeper is started once per shard, by the first listen().
+        if(!core.endpoints.empty() && !shard->sweeper.expiry().time_since_epoch().count())
+            net::post(shard->ioc, [core = impl_->core, s = shard.get()] { core->arm_sweeper(*s); });
+    }
+    return {};
+}
+
+unsigned short
+server::port() const noexcept
+{
+    return impl_->core->port;
+}
+
+void
+server::stop_accepting()
+{
+    for(auto& shard : impl_->core->shards)
+        net::post(shard->ioc, [s = shard.get()] {
+            boost::system::error_code ec;
+            if(s->acceptor)
+                s->acceptor->close(ec);
+        });
+}
+
+void
+server::close_all()
+{
+    for(auto& shard : impl_->core->shards)
+        net::post(shard->ioc, [s = shard.get()] {
+            std::vector<std::shared_ptr<session_impl>> all;
+            for(auto const& [sid, session] : s->sessions)
+                all.push_back(session);
+            for(auto const& session : all)
+                session->close("forced server close");
+            for(auto* conn : std::vector<http_connection*>(s->connections.begin(), s->connections.end()))
+                conn->abort();
+        });
+}
+
+server_stats
+server::stats() const
+{
+    return server_stats{impl_->core->session_count.load(), impl_->core->connection_count.load()};
+}
+
+} // namespace tradepush::engineio

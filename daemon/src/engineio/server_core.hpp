@@ -1,0 +1,66 @@
+#pragma once
+// Internals shared by the Engine.IO server's pieces: shards, endpoints, routes, the sid scheme.
+
+#include "engineio/server.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace tradepush::engineio {
+
+class session_impl;
+class http_connection;
+
+/// One Engine.IO endpoint (path) and the factory of its sessions.
+struct endpoint_entry {
+    options opts;
+    session_factory factory;
+};
+
+/// Per-shard state; touched only on the shard's thread.
+struct shard_state {
+    shard_state(net::io_context& ctx, std::size_t idx) : ioc(ctx), index(idx), sweeper(ctx) {}
+
+    net::io_context& ioc;
+    std::size_t index;
+    std::optional<net::ip::tcp::acceptor> acceptor;
+    std::unordered_map<std::string, std::shared_ptr<session_impl>> sessions;
+    std::unordered_set<http_connection*> connections;
+    net::steady_timer sweeper;
+    /// Scratch read buffer shared by the shard's WebSockets (reads complete one at a time).
+    std::string read_buffer = std::string(16 * 1024, '\0');
+};
+
+/// The server's shared core; outlives every connection and session (they hold a shared_ptr).
+class server_core : public std::enable_shared_from_this<server_core> {
+public:
+    explicit server_core(std::vector<net::io_context*> const& shards);
+
+    std::vector<std::unique_ptr<shard_state>> shards;
+    std::vector<endpoint_entry> endpoints;
+    std::map<std::string, http_route, std::less<>> routes;
+    std::atomic<std::size_t> session_count{0};
+    std::atomic<std::size_t> connection_count{0};
+    std::atomic<unsigned short> port{0};
+
+    /// The endpoint whose path prefixes `path`, or nullptr.
+    endpoint_entry const* find_endpoint(std::string_view path) const;
+    /// A fresh sid (20 base64url chars from a CSPRNG) whose first char names `shard`.
+    std::string new_sid(std::size_t shard) const;
+    /// The shard a sid belongs to, or nullopt for a malformed sid.
+    std::optional<std::size_t> shard_of(std::string_view sid) const;
+
+    void start_accept(shard_state& shard);
+    void arm_sweeper(shard_state& shard);
+};
+
+} // namespace tradepush::engineio

@@ -1,0 +1,106 @@
+#pragma once
+// The Engine.IO session state machine: transports, upgrade, heartbeat, outgoing queue.
+
+#include "engineio/options.hpp"
+#include "engineio/send_queue.hpp"
+#include "engineio/session.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace tradepush::engineio {
+
+class http_connection;
+class ws_transport;
+struct shard_state;
+class server_core;
+
+/// The concrete session. Lives on its shard; every member runs there.
+class session_impl final : public session, public std::enable_shared_from_this<session_impl> {
+public:
+    session_impl(server_core& server, shard_state& shard, options const& opts, std::string sid,
+        handshake_info hs, bool websocket);
+    ~session_impl() override;
+
+    // session
+    std::string const& id() const noexcept override { return sid_; }
+    net::any_io_executor get_executor() const override;
+    handshake_info const& handshake() const noexcept override { return handshake_; }
+    std::string_view transport() const noexcept override { return websocket_ ? "websocket" : "polling"; }
+    void send(outbound_ptr msg, std::uint64_t conflate_key = 0) override;
+    void send_text(std::string_view message) override;
+    void send_binary(std::string_view bytes) override;
+    void close(std::string_view reason) override;
+    session_stats stats() const noexcept override;
+
+    /// Installs the upper layer's handler and starts the heartbeat.
+    void start(std::shared_ptr<session_handler> handler);
+    /// The open packet `0{...}` for this session.
+    std::string open_packet() const;
+    /// True after close().
+    bool closed() const noexcept { return closed_; }
+    /// True once the session moved to WebSocket (by handshake or upgrade).
+    bool on_websocket() const noexcept { return websocket_; }
+    /// Lazy heartbeat check: true (and the session is closed) when the pong deadline has passed.
+    bool expire_if_due(std::chrono::steady_clock::time_point now);
+    /// Periodic check from the shard sweeper: slow consumers.
+    void sweep(std::chrono::steady_clock::time_point now);
+
+    // Polling transport
+    /// A GET arrived. Answers at once (queued packets, noop while upgrading) or parks `conn`.
+    /// A second concurrent GET is a protocol error (400 + close).
+    void on_poll_get(std::shared_ptr<http_connection> const& conn);
+    /// A POST body arrived; returns false when the body is malformed (the session is then closed).
+    void on_poll_post(std::string_view body);
+    /// The parked GET's connection went away.
+    void on_poll_aborted(http_connection* conn);
+
+    // WebSocket transport
+    /// Adopts the WebSocket of a WebSocket-only handshake.
+    void attach_websocket(std::shared_ptr<ws_transport> t);
+    /// A WebSocket with this sid arrived: an upgrade probe (or a duplicate, closed at once).
+    void attach_probe(std::shared_ptr<ws_transport> t);
+    void on_ws_text(ws_transport* t, std::string& msg);
+    void on_ws_binary(ws_transport* t, std::string& msg);
+    void on_ws_written(ws_transport* t);
+    void on_ws_closed(ws_transport* t, std::string_view reason);
+
+private:
+    void handle_packet(std::string_view pkt);
+    void flush();
+    void respond_poll(std::string body);
+    void arm_ping();
+    void on_ping_timer(boost::system::error_code ec);
+    void abort_upgrade();
+    void finish_close(std::string_view reason, bool release_get_with_noop);
+
+    server_core& server_;
+    shard_state& shard_;
+    options const& opts_;
+    std::string sid_;
+    handshake_info handshake_;
+    std::shared_ptr<session_handler> handler_;
+
+    bool websocket_;
+    bool closed_ = false;
+    bool upgrading_ = false;  // 3probe sent on the probe, waiting for 5
+    std::shared_ptr<ws_transport> ws_;
+    std::shared_ptr<ws_transport> probe_;
+    std::weak_ptr<http_connection> pending_get_;
+
+    send_queue queue_;
+    std::vector<outbound_ptr> batch_;
+    session_stats stats_;
+
+    net::steady_timer heartbeat_;
+    bool awaiting_pong_ = false;
+    std::chrono::steady_clock::time_point pong_deadline_{};
+    net::steady_timer upgrade_timer_;
+    std::chrono::steady_clock::time_point over_limit_since_{};
+};
+
+} // namespace tradepush::engineio

@@ -1,0 +1,206 @@
+#include "engineio/ws_transport.hpp"
+
+#include "engineio/server_core.hpp"
+#include "engineio/session_impl.hpp"
+
+#include <boost/asio/write.hpp>
+
+namespace tradepush::engineio {
+
+ws_transport::ws_transport(shard_state& shard, net::ip::tcp::socket socket, std::size_t max_message)
+    : shard_(shard)
+    , socket_(std::move(socket))
+    , parser_(max_message)
+{
+    boost::system::error_code ec;
+    socket_.set_option(net::ip::tcp::no_delay(true), ec);
+    socket_.non_blocking(true, ec);
+}
+
+void
+ws_transport::start(std::weak_ptr<session_impl> owner, std::string preamble)
+{
+    owner_ = std::move(owner);
+    preamble_ = std::move(preamble);
+    do_write();
+    do_wait_read();
+}
+
+//------------------------------------------------------------------------------
+// Reading: idle connections hold no read buffer; a readable socket is drained into the shard's
+// scratch buffer and parsed at once.
+
+void
+ws_transport::do_wait_read()
+{
+    socket_.async_wait(net::ip::tcp::socket::wait_read,
+        [self = shared_from_this()](boost::system::error_code ec) { self->on_readable(ec); });
+}
+
+void
+ws_transport::on_readable(boost::system::error_code ec)
+{
+    if(detached_)
+        return;
+    if(ec)
+        return fail("transport error");
+    auto& buf = shard_.read_buffer;
+    for(;;) {
+        auto const n = socket_.read_some(net::buffer(buf), ec);
+        if(ec == net::error::would_block || ec == net::error::try_again)
+            break;
+        if(ec == net::error::eof)
+            return fail("transport close");
+        if(ec)
+            return fail("transport error");
+        std::string_view data(buf.data(), n);
+        while(!data.empty()) {
+            auto const ev = parser_.next(data);
+            if(ev == ws_event::need_more)
+                break;
+            auto owner = owner_.lock();
+            if(!owner || detached_)
+                return abort();
+            switch(ev) {
+            case ws_event::text:
+                owner->on_ws_text(this, parser_.message());
+                break;
+            case ws_event::binary:
+                owner->on_ws_binary(this, parser_.message());
+                break;
+            case ws_event::ping:
+                queue_control(0xA, parser_.control_payload());
+                break;
+            case ws_event::pong:
+                break;
+            case ws_event::close: {
+                // Echo the close (RFC 6455 §5.5.1), then the session ends as a transport close.
+                auto o = owner_.lock();
+                close(1000);
+                if(o)
+                    o->on_ws_closed(this, "transport close");
+                return;
+            }
+            case ws_event::error: {
+                auto const code = parser_.close_code();
+                fail(code == 1009 ? "transport error" : "parse error");
+                return;
+            }
+            case ws_event::need_more:
+                break;
+            }
+            if(detached_)
+                return;
+        }
+        if(n < buf.size())
+            break;
+    }
+    do_wait_read();
+}
+
+//------------------------------------------------------------------------------
+// Writing
+
+void
+ws_transport::write(std::vector<outbound_ptr>& batch)
+{
+    for(auto& m : batch)
+        waiting_.push_back(std::move(m));
+    batch.clear();
+    do_write();
+}
+
+void
+ws_transport::queue_control(std::uint8_t opcode, std::string_view payload)
+{
+    control_out_ += static_cast<char>(0x80 | opcode);
+    control_out_ += static_cast<char>(payload.size());
+    control_out_ += payload;
+    do_write();
+}
+
+void
+ws_transport::do_write()
+{
+    if(writing_ || (preamble_.empty() && control_out_.empty() && waiting_.empty()))
+        return;
+    writing_ = true;
+    write_started_ = std::chrono::steady_clock::now();
+    control_in_flight_ = std::move(preamble_);
+    preamble_.clear();
+    control_in_flight_ += control_out_;
+    control_out_.clear();
+    in_flight_.swap(waiting_);
+    waiting_.clear();
+
+    // One gathered write: every frame is shared, nothing is copied per connection.
+    std::vector<net::const_buffer> buffers;
+    buffers.reserve(in_flight_.size() + 1);
+    if(!control_in_flight_.empty())
+        buffers.emplace_back(net::buffer(control_in_flight_));
+    for(auto const& m : in_flight_)
+        buffers.emplace_back(net::buffer(m->ws_frame().data(), m->ws_frame().size()));
+    net::async_write(socket_, buffers,
+        [self = shared_from_this()](boost::system::error_code ec, std::size_t) { self->on_write(ec); });
+}
+
+void
+ws_transport::on_write(boost::system::error_code ec)
+{
+    writing_ = false;
+    in_flight_.clear();
+    control_in_flight_.clear();
+    if(ec) {
+        if(!detached_)
+            fail("transport error");
+        return;
+    }
+    if(closing_ && control_out_.empty() && waiting_.empty()) {
+        socket_.shutdown(net::ip::tcp::socket::shutdown_send, ec);
+        socket_.close(ec);
+        return;
+    }
+    if(!control_out_.empty() || !waiting_.empty())
+        return do_write();
+    if(detached_)
+        return;
+    if(auto owner = owner_.lock())
+        owner->on_ws_written(this);
+}
+
+//------------------------------------------------------------------------------
+// Closing
+
+void
+ws_transport::close(std::uint16_t code)
+{
+    if(detached_)
+        return;
+    detached_ = true;
+    closing_ = true;
+    char payload[2] = {static_cast<char>(code >> 8), static_cast<char>(code & 0xFF)};
+    queue_control(0x8, std::string_view(payload, 2));
+}
+
+void
+ws_transport::abort()
+{
+    detached_ = true;
+    boost::system::error_code ec;
+    socket_.close(ec);
+}
+
+void
+ws_transport::fail(std::string_view reason)
+{
+    if(detached_)
+        return;
+    auto owner = owner_.lock();
+    detached_ = true;
+    boost::system::error_code ec;
+    socket_.close(ec);
+    if(owner)
+        owner->on_ws_closed(this, reason);
+}
+
+} // namespace tradepush::engineio

@@ -1,0 +1,64 @@
+#pragma once
+// The WebSocket transport of one session (or an upgrade probe): our own RFC 6455 framing on a raw
+// TCP socket, so pre-built frames shared by many connections go out with one gathered write.
+
+#include "common/outbound.hpp"
+#include "engineio/ws_frame_parser.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace tradepush::engineio {
+
+namespace net = boost::asio;
+class session_impl;
+struct shard_state;
+
+/// One WebSocket connection after the HTTP upgrade. Lives on one shard; reports to its owner session
+/// (held weakly: the session owns the transport, async operations keep the transport alive).
+class ws_transport : public std::enable_shared_from_this<ws_transport> {
+public:
+    ws_transport(shard_state& shard, net::ip::tcp::socket socket, std::size_t max_message);
+
+    /// Starts reading; `preamble` (e.g. the 101 response) is written before anything else.
+    void start(std::weak_ptr<session_impl> owner, std::string preamble);
+    /// True while a write is in flight.
+    bool writing() const noexcept { return writing_; }
+    /// When the current write started (meaningful while writing()).
+    std::chrono::steady_clock::time_point write_started() const noexcept { return write_started_; }
+    /// Writes `batch` (moved from) with one gathered write; the owner's on_ws_written follows.
+    void write(std::vector<outbound_ptr>& batch);
+    /// Sends a close frame with `code` after pending writes, then closes the socket. No owner
+    /// callbacks follow.
+    void close(std::uint16_t code = 1000);
+    /// Closes the socket at once. No owner callbacks follow.
+    void abort();
+
+private:
+    void do_wait_read();
+    void on_readable(boost::system::error_code ec);
+    void do_write();
+    void on_write(boost::system::error_code ec);
+    void queue_control(std::uint8_t opcode, std::string_view payload);
+    void fail(std::string_view reason);
+
+    shard_state& shard_;
+    net::ip::tcp::socket socket_;
+    ws_frame_parser parser_;
+    std::weak_ptr<session_impl> owner_;
+    bool detached_ = false;      // close()/abort() called: no more owner callbacks
+    bool closing_ = false;       // close frame queued; shut down after it is written
+    bool writing_ = false;
+    std::chrono::steady_clock::time_point write_started_{};
+    std::string preamble_;
+    std::string control_out_;    // pong/close frames waiting to be written
+    std::vector<outbound_ptr> in_flight_;
+    std::vector<outbound_ptr> waiting_; // batch handed over while a control write was in flight
+    std::string control_in_flight_;
+};
+
+} // namespace tradepush::engineio

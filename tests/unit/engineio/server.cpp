@@ -1,0 +1,260 @@
+// Engine.IO server over real loopback sockets: polling, WebSocket, upgrade, errors, heartbeat.
+#include "engineio/server.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/json/parse.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <thread>
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using namespace tradepush::engineio;
+using tcp = net::ip::tcp;
+
+namespace {
+
+// Echoes every message, like the reference Engine.IO test server.
+struct echo_handler : session_handler {
+    std::weak_ptr<session> s;
+    std::shared_ptr<std::atomic<int>> closes;
+    void on_message(std::string_view data, bool binary) override
+    {
+        if(auto p = s.lock()) {
+            if(binary)
+                p->send_binary(data);
+            else
+                p->send_text(data);
+        }
+    }
+    void on_close(std::string_view) override { ++*closes; }
+};
+
+struct fixture {
+    net::io_context ioc;
+    std::unique_ptr<server> srv;
+    std::thread thread;
+    std::shared_ptr<std::atomic<int>> closes = std::make_shared<std::atomic<int>>(0);
+    std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+
+    explicit fixture(options opts)
+    {
+        srv = std::make_unique<server>(std::vector<net::io_context*>{&ioc});
+        srv->add_endpoint(opts, [c = closes](session_ptr const& s) {
+            auto h = std::make_shared<echo_handler>();
+            h->s = s;
+            h->closes = c;
+            return h;
+        });
+        srv->add_route("/healthz", [](std::string_view) { return http_reply{200, "text/plain", "ok"}; });
+        REQUIRE(srv->listen(tcp::endpoint(net::ip::make_address("127.0.0.1"), 0)));
+        work.emplace(ioc.get_executor());
+        thread = std::thread([this] { ioc.run(); });
+    }
+    ~fixture()
+    {
+        srv->close_all();
+        srv.reset();
+        work.reset();
+        ioc.stop();
+        thread.join();
+    }
+
+    http::response<http::string_body> request(http::verb verb, std::string target, std::string body = {},
+        std::string content_type = "text/plain;charset=UTF-8")
+    {
+        net::io_context c;
+        beast::tcp_stream stream(c);
+        stream.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), srv->port()));
+        http::request<http::string_body> req(verb, target, 11);
+        req.set(http::field::host, "127.0.0.1");
+        if(!body.empty())
+            req.set(http::field::content_type, content_type);
+        req.body() = body;
+        req.prepare_payload();
+        http::write(stream, req);
+        beast::flat_buffer buf;
+        http::response<http::string_body> res;
+        http::read(stream, buf, res);
+        return res;
+    }
+
+    std::string handshake()
+    {
+        auto res = request(http::verb::get, "/engine.io/?EIO=4&transport=polling");
+        REQUIRE(res.result_int() == 200);
+        REQUIRE(res.body().front() == '0');
+        return std::string(boost::json::parse(res.body().substr(1)).at("sid").as_string());
+    }
+};
+
+options
+test_options()
+{
+    options o;
+    o.path = "/engine.io/";
+    o.ping_interval = std::chrono::milliseconds(300);
+    o.ping_timeout = std::chrono::milliseconds(200);
+    return o;
+}
+
+} // namespace
+
+TEST_CASE("polling handshake sends exactly the open packet fields", "[engineio][server]")
+{
+    fixture f(test_options());
+    auto res = f.request(http::verb::get, "/engine.io/?EIO=4&transport=polling");
+    CHECK(res.result_int() == 200);
+    CHECK(res[http::field::content_type] == "text/plain; charset=UTF-8");
+    auto open = boost::json::parse(res.body().substr(1)).as_object();
+    CHECK(open.size() == 5);
+    CHECK(open.at("sid").as_string().size() == 20);
+    CHECK(open.at("upgrades").as_array() == boost::json::array{"websocket"});
+    CHECK(open.at("pingInterval").as_int64() == 300);
+    CHECK(open.at("pingTimeout").as_int64() == 200);
+    CHECK(open.at("maxPayload").as_int64() == 1000000);
+}
+
+TEST_CASE("polling echo batches packets with the record separator; binary as b64", "[engineio][server]")
+{
+    fixture f(test_options());
+    auto sid = f.handshake();
+    auto post = f.request(http::verb::post, "/engine.io/?EIO=4&transport=polling&sid=" + sid, "4hello\x1e" "bAQIDBA==\x1e" "4world");
+    CHECK(post.result_int() == 200);
+    CHECK(post.body() == "ok");
+    auto get = f.request(http::verb::get, "/engine.io/?EIO=4&transport=polling&sid=" + sid);
+    CHECK(get.body() == "4hello\x1e" "bAQIDBA==\x1e" "4world");
+}
+
+TEST_CASE("reference error codes and bodies", "[engineio][server]")
+{
+    fixture f(test_options());
+    auto unknown_transport = f.request(http::verb::get, "/engine.io/?EIO=4&transport=carrier-pigeon");
+    CHECK(unknown_transport.result_int() == 400);
+    CHECK(unknown_transport.body() == R"({"code":0,"message":"Transport unknown"})");
+    auto unknown_sid = f.request(http::verb::get, "/engine.io/?EIO=4&transport=polling&sid=AAAAAAAAAAAAAAAAAAAA");
+    CHECK(unknown_sid.body() == R"({"code":1,"message":"Session ID unknown"})");
+    auto bad_method = f.request(http::verb::post, "/engine.io/?EIO=4&transport=polling", "4x");
+    CHECK(bad_method.body() == R"({"code":2,"message":"Bad handshake method"})");
+    auto ws_no_upgrade = f.request(http::verb::get, "/engine.io/?EIO=4&transport=websocket");
+    CHECK(ws_no_upgrade.body() == R"({"code":3,"message":"Bad request"})");
+    auto eio3 = f.request(http::verb::get, "/engine.io/?EIO=3&transport=polling");
+    CHECK(eio3.body() == R"({"code":5,"message":"Unsupported protocol version"})");
+    auto no_eio = f.request(http::verb::get, "/engine.io/?transport=polling");
+    CHECK(no_eio.body() == R"({"code":5,"message":"Unsupported protocol version"})");
+    auto binary_post = f.request(http::verb::post, "/engine.io/?EIO=4&transport=polling&sid=" + f.handshake(), "x",
+        "application/octet-stream");
+    CHECK(binary_post.result_int() == 400);
+    auto health = f.request(http::verb::get, "/healthz");
+    CHECK(health.body() == "ok");
+    CHECK(f.request(http::verb::get, "/nope").result_int() == 404);
+}
+
+TEST_CASE("oversized POST gets 413 and the session survives", "[engineio][server]")
+{
+    auto o = test_options();
+    o.max_payload = 1000;
+    fixture f(o);
+    auto sid = f.handshake();
+    auto res = f.request(http::verb::post, "/engine.io/?EIO=4&transport=polling&sid=" + sid, "4" + std::string(2000, 'a'));
+    CHECK(res.result_int() == 413);
+    CHECK(f.request(http::verb::post, "/engine.io/?EIO=4&transport=polling&sid=" + sid, "4ok").body() == "ok");
+}
+
+TEST_CASE("heartbeat: a client that never pongs is gone after pingInterval+pingTimeout", "[engineio][server]")
+{
+    fixture f(test_options());
+    auto sid = f.handshake();
+    auto first = f.request(http::verb::get, "/engine.io/?EIO=4&transport=polling&sid=" + sid);
+    CHECK(first.body() == "2"); // server ping after pingInterval
+    std::this_thread::sleep_for(std::chrono::milliseconds(600));
+    auto gone = f.request(http::verb::get, "/engine.io/?EIO=4&transport=polling&sid=" + sid);
+    CHECK(gone.result_int() == 400);
+    CHECK(gone.body() == R"({"code":1,"message":"Session ID unknown"})");
+    CHECK(*f.closes == 1);
+}
+
+TEST_CASE("heartbeat: answering pongs keeps the session", "[engineio][server]")
+{
+    fixture f(test_options());
+    auto sid = f.handshake();
+    for(int i = 0; i < 3; ++i) {
+        auto ping = f.request(http::verb::get, "/engine.io/?EIO=4&transport=polling&sid=" + sid);
+        REQUIRE(ping.body() == "2");
+        REQUIRE(f.request(http::verb::post, "/engine.io/?EIO=4&transport=polling&sid=" + sid, "3").body() == "ok");
+    }
+    CHECK(*f.closes == 0);
+}
+
+TEST_CASE("websocket-only session echoes text and binary frames", "[engineio][server]")
+{
+    fixture f(test_options());
+    net::io_context c;
+    websocket::stream<beast::tcp_stream> ws(c);
+    beast::get_lowest_layer(ws).connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), f.srv->port()));
+    ws.handshake("127.0.0.1", "/engine.io/?EIO=4&transport=websocket");
+    beast::flat_buffer buf;
+    ws.read(buf);
+    auto open = beast::buffers_to_string(buf.data());
+    CHECK(open.starts_with("0{\"sid\":"));
+    CHECK(open.find("\"upgrades\":[]") != std::string::npos);
+    buf.clear();
+    ws.text(true);
+    ws.write(net::buffer(std::string("4hello")));
+    ws.read(buf);
+    CHECK(beast::buffers_to_string(buf.data()) == "4hello");
+    CHECK(ws.got_text());
+    buf.clear();
+    ws.binary(true);
+    ws.write(net::buffer(std::string("\x01\x02\x03", 3)));
+    ws.read(buf);
+    CHECK(beast::buffers_to_string(buf.data()) == std::string("\x01\x02\x03", 3));
+    CHECK(ws.got_binary());
+    ws.close(websocket::close_code::normal);
+}
+
+TEST_CASE("polling to websocket upgrade: 2probe/3probe, noop to polling, then 5", "[engineio][server]")
+{
+    fixture f(test_options());
+    auto sid = f.handshake();
+    net::io_context c;
+    websocket::stream<beast::tcp_stream> ws(c);
+    beast::get_lowest_layer(ws).connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), f.srv->port()));
+    ws.handshake("127.0.0.1", "/engine.io/?EIO=4&transport=websocket&sid=" + sid);
+    ws.text(true);
+    ws.write(net::buffer(std::string("2probe")));
+    beast::flat_buffer buf;
+    ws.read(buf);
+    CHECK(beast::buffers_to_string(buf.data()) == "3probe");
+    buf.clear();
+    // While upgrading, a poll is released with a noop.
+    CHECK(f.request(http::verb::get, "/engine.io/?EIO=4&transport=polling&sid=" + sid).body() == "6");
+    ws.write(net::buffer(std::string("5")));
+    ws.write(net::buffer(std::string("4after")));
+    ws.read(buf);
+    CHECK(beast::buffers_to_string(buf.data()) == "4after");
+    // After the upgrade, polling on that sid is a transport mismatch.
+    CHECK(f.request(http::verb::get, "/engine.io/?EIO=4&transport=polling&sid=" + sid).body()
+        == R"({"code":3,"message":"Bad request"})");
+    ws.close(websocket::close_code::normal);
+}
+
+TEST_CASE("bad websocket upgrade is refused before upgrading with a raw 400", "[engineio][server]")
+{
+    fixture f(test_options());
+    net::io_context c;
+    websocket::stream<beast::tcp_stream> ws(c);
+    beast::get_lowest_layer(ws).connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), f.srv->port()));
+    websocket::response_type res;
+    beast::error_code ec;
+    ws.handshake(res, "127.0.0.1", "/engine.io/?EIO=4&transport=websocket&sid=AAAAAAAAAAAAAAAAAAAA", ec);
+    CHECK(ec);
+    CHECK(res.result_int() == 400);
+    CHECK(res.body() == "Session ID unknown");
+}
