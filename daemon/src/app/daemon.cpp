@@ -1,0 +1,239 @@
+#include "app/daemon.hpp"
+
+#include "app/fixed_accounts.hpp"
+#include "auth/jwt_verifier.hpp"
+#include "config/listener.hpp"
+#include "engineio/server.hpp"
+#include "feed/scripted_feed.hpp"
+#include "gateway/gateway.hpp"
+#include "hub/hub.hpp"
+#include "socketio/server.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <future>
+#include <thread>
+
+namespace tradepush::app {
+
+namespace net = boost::asio;
+namespace json = boost::json;
+
+namespace {
+
+// Resident set size in bytes, from /proc (0 if unavailable).
+std::size_t
+resident_bytes()
+{
+    std::FILE* f = std::fopen("/proc/self/statm", "r");
+    if(!f)
+        return 0;
+    unsigned long pages = 0, resident = 0;
+    int const n = std::fscanf(f, "%lu %lu", &pages, &resident);
+    std::fclose(f);
+    return n == 2 ? resident * static_cast<std::size_t>(sysconf(_SC_PAGESIZE)) : 0;
+}
+
+} // namespace
+
+struct daemon::impl {
+    config::daemon_config cfg;
+
+    // io_contexts first: they are destroyed last, after everything that posts to them.
+    net::io_context control{1};
+    std::vector<std::unique_ptr<net::io_context>> shard_contexts;
+    std::vector<std::thread> threads;
+    std::optional<net::executor_work_guard<net::io_context::executor_type>> control_work;
+    std::vector<net::executor_work_guard<net::io_context::executor_type>> shard_work;
+
+    std::vector<std::unique_ptr<gateway::shard_registry>> registries;
+    std::optional<auth::jwt_verifier> verifier;
+    std::unique_ptr<fixed_accounts> accounts;
+    std::unique_ptr<feed::scripted_feed> feed;
+    std::unique_ptr<hub::hub> hub;
+    std::shared_ptr<gateway::gateway> gate;
+    std::unique_ptr<socketio::server> sio;
+    std::unique_ptr<engineio::server> eio;
+    net::signal_set signals{control};
+    std::promise<void> stopped;
+    std::atomic<bool> stopping{false};
+
+    std::string stats_json();
+    void shutdown();
+};
+
+daemon::daemon(config::daemon_config cfg)
+    : impl_(std::make_unique<impl>())
+{
+    impl_->cfg = std::move(cfg);
+}
+
+daemon::~daemon()
+{
+    if(!impl_->threads.empty())
+        impl_->shutdown();
+}
+
+unsigned short
+daemon::port() const noexcept
+{
+    return impl_->eio ? impl_->eio->port() : 0;
+}
+
+std::string
+daemon::impl::stats_json()
+{
+    // Read the hub's sizes on the control strand; the caller (a shard thread) waits briefly.
+    auto promise = std::make_shared<std::promise<hub::hub_stats>>();
+    auto future = promise->get_future();
+    hub->stats([promise](hub::hub_stats s) { promise->set_value(s); });
+    json::object o;
+    if(future.wait_for(std::chrono::seconds(2)) == std::future_status::ready) {
+        auto const s = future.get();
+        o["hub"] = json::object{{"connections", s.connections}, {"users", s.users},
+            {"account_streams", s.account_streams}, {"ticker_streams", s.ticker_streams},
+            {"subscriptions", s.subscriptions}, {"open_accounts", s.open_accounts}, {"pushes", s.pushes},
+            {"dedup_skips", s.dedup_skips}, {"stale_epoch_drops", s.stale_epoch_drops}, {"resets", s.resets}};
+    }
+    auto const es = eio->stats();
+    o["engine"] = json::object{{"sessions", es.sessions}, {"http_connections", es.http_connections}};
+    o["rss_bytes"] = resident_bytes();
+    return json::serialize(o);
+}
+
+boost::system::result<void, std::string>
+daemon::start()
+{
+    auto& d = *impl_;
+    auto const& cfg = d.cfg;
+
+    // Authentication keys.
+    auth::verifier_options vo;
+    for(auto const& k : cfg.auth.keys) {
+        auto alg = auth::parse_alg(k.alg);
+        if(!alg)
+            return std::string("auth key '") + k.kid + "': unsupported alg " + k.alg;
+        vo.keys.push_back(auth::key_config{k.kid, *alg, k.material});
+    }
+    vo.issuer = cfg.auth.issuer;
+    vo.audience = cfg.auth.audience;
+    vo.leeway = cfg.auth.leeway;
+    auto verifier = auth::jwt_verifier::create(std::move(vo));
+    if(!verifier)
+        return verifier.error().message;
+    d.verifier.emplace(std::move(*verifier));
+
+    // Worker shards: one io_context and one thread each, owning their connections.
+    unsigned workers = cfg.workers ? cfg.workers : std::max(1u, std::thread::hardware_concurrency());
+    std::vector<net::io_context*> shard_ptrs;
+    std::vector<hub::shard_port*> ports;
+    std::vector<gateway::shard_registry*> registries;
+    for(unsigned i = 0; i < workers; ++i) {
+        d.shard_contexts.push_back(std::make_unique<net::io_context>(1));
+        shard_ptrs.push_back(d.shard_contexts.back().get());
+        d.registries.push_back(std::make_unique<gateway::shard_registry>(*d.shard_contexts.back(), i));
+        ports.push_back(d.registries.back().get());
+        registries.push_back(d.registries.back().get());
+    }
+
+    // The control strand: feed and hub.
+    feed::scripted_options fo;
+    fo.tick_interval = cfg.feed.tick_interval;
+    fo.snapshot_delay = cfg.feed.snapshot_delay;
+    fo.exchanges = cfg.feed.exchanges;
+    d.feed = std::make_unique<feed::scripted_feed>(d.control.get_executor(), fo);
+    d.accounts = std::make_unique<fixed_accounts>(cfg.feed.exchanges.empty() ? "bybit" : cfg.feed.exchanges.front());
+    d.hub = std::make_unique<hub::hub>(d.control.get_executor(), *d.feed, *d.accounts, ports, cfg.limits);
+
+    // Client protocol.
+    d.gate = std::make_shared<gateway::gateway>(*d.hub, *d.verifier, registries);
+    socketio::options so;
+    so.connect_timeout = cfg.connect_timeout;
+    d.sio = std::make_unique<socketio::server>(so);
+    d.sio->of("/", d.gate);
+    d.eio = std::make_unique<engineio::server>(shard_ptrs);
+    d.eio->add_endpoint(cfg.engineio, d.sio->session_factory());
+    d.eio->add_route("/healthz", [](std::string_view) {
+        return engineio::http_reply{200, "text/plain; charset=utf-8", "ok\n"};
+    });
+    d.eio->add_route("/stats", [&d](std::string_view) {
+        return engineio::http_reply{200, "application/json", d.stats_json()};
+    });
+
+    for(auto const& l : cfg.listeners) {
+        boost::system::error_code ec;
+        auto const addr = net::ip::make_address(l.address, ec);
+        if(ec)
+            return "listen " + config::to_string(l) + ": " + ec.message();
+        auto r = d.eio->listen(net::ip::tcp::endpoint(addr, l.port));
+        if(!r)
+            return "listen " + config::to_string(l) + ": " + r.error().message();
+        spdlog::info("listening on {} (port {})", config::to_string(l), d.eio->port());
+    }
+
+    d.control_work.emplace(d.control.get_executor());
+    for(auto& ctx : d.shard_contexts)
+        d.shard_work.emplace_back(ctx->get_executor());
+    d.threads.emplace_back([&d] { d.control.run(); });
+    for(auto& ctx : d.shard_contexts)
+        d.threads.emplace_back([c = ctx.get()] { c->run(); });
+    spdlog::info("tradepushd started: {} worker shard(s), feed '{}'", workers, cfg.feed.kind);
+    return {};
+}
+
+void
+daemon::run()
+{
+    auto& d = *impl_;
+    d.signals.add(SIGINT);
+    d.signals.add(SIGTERM);
+    d.signals.async_wait([this](boost::system::error_code ec, int sig) {
+        if(!ec)
+            spdlog::info("signal {}: shutting down", sig);
+        stop();
+    });
+    d.stopped.get_future().wait();
+    d.shutdown();
+}
+
+void
+daemon::stop()
+{
+    if(!impl_->stopping.exchange(true))
+        impl_->stopped.set_value();
+}
+
+void
+daemon::impl::shutdown()
+{
+    if(threads.empty())
+        return;
+    boost::system::error_code ec;
+    signals.cancel(ec);
+    // Close every client transport so clients reconnect elsewhere, let the disconnects reach the
+    // hub, then stop the loops.
+    if(eio) {
+        eio->stop_accepting();
+        eio->close_all();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    for(auto& ctx : shard_contexts)
+        ctx->stop();
+    control.stop();
+    for(auto& t : threads)
+        t.join();
+    threads.clear();
+    eio.reset();
+    sio.reset();
+    gate.reset();
+    hub.reset();
+    feed.reset();
+    spdlog::info("tradepushd stopped");
+}
+
+} // namespace tradepush::app

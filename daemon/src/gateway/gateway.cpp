@@ -1,0 +1,139 @@
+#include "gateway/gateway.hpp"
+
+#include "gateway/token.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace tradepush::gateway {
+
+namespace json = boost::json;
+
+namespace {
+
+json::object
+error_reply(std::string_view code, std::string_view message)
+{
+    return json::object{{"ok", false}, {"error", json::object{{"code", code}, {"message", message}}}};
+}
+
+} // namespace
+
+gateway::gateway(hub::hub& hub, auth::jwt_verifier const& verifier, std::vector<shard_registry*> shards,
+    gateway_options opts)
+    : hub_(hub)
+    , verifier_(verifier)
+    , shards_(std::move(shards))
+    , opts_(opts)
+{
+}
+
+shard_registry*
+gateway::shard_of(socketio::socket& s) const
+{
+    auto const ex = s.session().get_executor();
+    for(auto* shard : shards_)
+        if(ex == net::any_io_executor(shard->executor()))
+            return shard;
+    return nullptr;
+}
+
+void
+gateway::on_connect(socketio::socket_ptr const& s, json::object const& auth)
+{
+    auto* shard = shard_of(*s);
+    if(!shard)
+        return s->reject("internal error");
+    auto const token = find_token(auth, s->session().handshake().headers);
+    auto const peer = s->session().handshake().remote;
+    if(token.empty()) {
+        spdlog::info("auth refused from {}: no_token", peer.address().to_string());
+        return s->reject("unauthorized", json::object{{"code", "no_token"}});
+    }
+    auto claims = verifier_.verify(token);
+    if(!claims) {
+        auto const code = auth::to_code(claims.error());
+        spdlog::info("auth refused from {}: {}", peer.address().to_string(), code);
+        return s->reject("unauthorized", json::object{{"code", code}});
+    }
+
+    s->accept();
+    auto const id = next_id_.fetch_add(1, std::memory_order_relaxed);
+    auto& conn = shard->add(connection{id, s, claims->subject, rate_limiter(opts_.events_per_second, opts_.event_burst)});
+    spdlog::debug("conn {} user {} connected from {} over {}", id, conn.user, peer.address().to_string(),
+        s->session().transport());
+    hub_.attach(id, conn.user, shard->index(), [shard, id](bool ok) {
+        if(ok)
+            return;
+        // Over the per-user connection cap: say why, then a namespace disconnect so the client does
+        // not reconnect in a loop.
+        shard->post([shard, id] {
+            if(auto* c = shard->find(id)) {
+                c->socket->emit("error", json::array{json::object{{"code", "too_many_connections"},
+                    {"message", "this user has too many open connections"}}});
+                c->socket->disconnect();
+            }
+        });
+    });
+}
+
+void
+gateway::on_event(socketio::socket_ptr const& s, socketio::event&& ev)
+{
+    auto* shard = shard_of(*s);
+    auto* conn = shard ? shard->find(s.get()) : nullptr;
+    if(!conn)
+        return;
+
+    // The ack goes back to the socket's shard; hub callbacks run on the control strand.
+    hub::ack_callback ack = [](json::object) {};
+    if(ev.ack_id) {
+        ack = [shard, w = std::weak_ptr<socketio::socket>(s), ack_id = *ev.ack_id](json::object reply) {
+            shard->post([w, ack_id, reply = std::move(reply)]() mutable {
+                if(auto sock = w.lock(); sock && sock->connected())
+                    sock->ack(ack_id, json::array{std::move(reply)});
+            });
+        };
+    }
+
+    if(!conn->limiter.try_take()) {
+        if(++conn->violations > opts_.max_violations) {
+            spdlog::warn("conn {} user {}: closed for flooding events", conn->id, conn->user);
+            s->close_transport("rate limited");
+            return;
+        }
+        return ack(error_reply("rate_limited", "too many requests; slow down"));
+    }
+
+    json::value payload = ev.args.empty() ? json::value(nullptr) : std::move(ev.args[0]);
+    auto const id = conn->id;
+    if(ev.name == "subscribe_trading")
+        return hub_.subscribe_trading(id, std::move(payload), std::move(ack));
+    if(ev.name == "unsubscribe_trading")
+        return hub_.unsubscribe_trading(id, std::move(payload), std::move(ack));
+    if(ev.name == "subscribe_ticker")
+        return hub_.subscribe_ticker(id, std::move(payload), std::move(ack));
+    if(ev.name == "unsubscribe_ticker")
+        return hub_.unsubscribe_ticker(id, std::move(payload), std::move(ack));
+
+    std::string message = "unknown event '";
+    message += std::string_view(ev.name).substr(0, 64);
+    message += "'";
+    ack(error_reply("unknown_event", message));
+}
+
+void
+gateway::on_disconnect(socketio::socket_ptr const& s, std::string_view reason)
+{
+    auto* shard = shard_of(*s);
+    auto* conn = shard ? shard->find(s.get()) : nullptr;
+    if(!conn)
+        return;
+    auto const id = conn->id;
+    spdlog::debug("conn {} user {} disconnected: {}", id, conn->user, reason);
+    if(reason == "slow consumer")
+        spdlog::warn("conn {} user {} disconnected: slow consumer (client stopped reading)", id, conn->user);
+    shard->remove(id);
+    hub_.detach(id);
+}
+
+} // namespace tradepush::gateway

@@ -1,0 +1,46 @@
+#pragma once
+// The client protocol's front door: authenticates Socket.IO connections on namespace "/" and turns
+// their events into hub calls, acks and all.
+
+#include "auth/jwt_verifier.hpp"
+#include "gateway/shard_registry.hpp"
+#include "hub/hub.hpp"
+#include "socketio/server.hpp"
+
+#include <atomic>
+#include <vector>
+
+namespace tradepush::gateway {
+
+/// Limits the gateway applies per connection.
+struct gateway_options {
+    /// Sustained client events per second, and the burst allowed above it.
+    double events_per_second = 20;
+    double event_burst = 50;
+    /// Events refused for rate before the connection is closed.
+    unsigned max_violations = 200;
+};
+
+/// The namespace handler for "/". Shared by all shards; per-connection state lives in each shard's
+/// registry, so no lock is taken on the per-connection path.
+class gateway final : public socketio::namespace_handler {
+public:
+    /// `shards[i]` is shard i's registry; hub, verifier and registries must outlive the gateway.
+    gateway(hub::hub& hub, auth::jwt_verifier const& verifier, std::vector<shard_registry*> shards,
+        gateway_options opts = {});
+
+    void on_connect(socketio::socket_ptr const& s, socketio::json::object const& auth) override;
+    void on_event(socketio::socket_ptr const& s, socketio::event&& ev) override;
+    void on_disconnect(socketio::socket_ptr const& s, std::string_view reason) override;
+
+private:
+    shard_registry* shard_of(socketio::socket& s) const;
+
+    hub::hub& hub_;
+    auth::jwt_verifier const& verifier_;
+    std::vector<shard_registry*> shards_;
+    gateway_options opts_;
+    std::atomic<hub::conn_id> next_id_{1};
+};
+
+} // namespace tradepush::gateway

@@ -1,0 +1,62 @@
+#pragma once
+// One worker shard's connections, and the hub's way into them (hub::shard_port).
+
+#include "gateway/rate_limiter.hpp"
+#include "hub/shard_port.hpp"
+#include "socketio/socket.hpp"
+
+#include <boost/asio/io_context.hpp>
+
+#include <memory>
+#include <unordered_map>
+
+namespace tradepush::gateway {
+
+namespace net = boost::asio;
+
+/// What the gateway keeps per client connection.
+struct connection {
+    hub::conn_id id;
+    socketio::socket_ptr socket;
+    std::string user;
+    rate_limiter limiter;
+    unsigned violations = 0;
+};
+
+/// The live client connections of one shard, by hub connection id. The map is touched only on the
+/// shard's thread; the shard_port methods are called on the control strand and post to the shard.
+class shard_registry final : public hub::shard_port {
+public:
+    shard_registry(net::io_context& ioc, std::size_t index) : ioc_(ioc), index_(index) {}
+
+    /// This shard's index (the hub's shard number).
+    std::size_t index() const noexcept { return index_; }
+    /// This shard's executor.
+    net::io_context::executor_type executor() const noexcept { return ioc_.get_executor(); }
+
+    /// Registers an accepted socket (shard thread).
+    connection& add(connection c);
+    /// Unregisters it (shard thread).
+    void remove(hub::conn_id id);
+    /// Looks a connection up (shard thread); nullptr when gone.
+    connection* find(hub::conn_id id) noexcept;
+    /// Looks a connection up by its socket (shard thread); nullptr when gone.
+    connection* find(socketio::socket const* s) noexcept;
+    /// Live connections (shard thread).
+    std::size_t size() const noexcept { return sockets_.size(); }
+
+    // hub::shard_port
+    void deliver(std::shared_ptr<std::vector<hub::conn_id> const> conns, outbound_ptr msg,
+        std::uint64_t conflate_key) override;
+    void deliver_one(hub::conn_id conn, outbound_ptr msg, std::uint64_t conflate_key) override;
+    void post(std::function<void()> fn) override;
+    void close(hub::conn_id conn, std::string reason) override;
+
+private:
+    net::io_context& ioc_;
+    std::size_t index_;
+    std::unordered_map<hub::conn_id, connection> sockets_;
+    std::unordered_map<socketio::socket const*, hub::conn_id> by_socket_;
+};
+
+} // namespace tradepush::gateway
