@@ -1,0 +1,105 @@
+#pragma once
+// The daemon's configuration: what tradepushd.toml says, validated and with defaults applied.
+// Loading is all-or-nothing: a caller gets a complete daemon_config or a config_error, never a
+// partially filled one, so a reload can swap configs atomically (operations.md §4.5).
+
+#include "config/listener.hpp"
+#include "engineio/options.hpp"
+#include "hub/hub.hpp"
+
+#include <boost/assert/source_location.hpp>
+#include <boost/system/result.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tradepush::config {
+
+/// One key that may sign client JWTs.
+struct jwt_key {
+    /// Key id matched against the token header's `kid`; empty when the config gave none.
+    std::string kid;
+    /// "HS256", "RS256" or "ES256".
+    std::string alg;
+    /// HS256: the secret bytes. RS256/ES256: the PEM text of the public key. Never log it.
+    std::string material;
+};
+
+/// How client tokens are verified.
+struct auth_config {
+    /// Accepted keys; a loaded config always has at least one.
+    std::vector<jwt_key> keys;
+    /// Required `iss` claim, when set.
+    std::optional<std::string> issuer;
+    /// Required `aud` claim, when set.
+    std::optional<std::string> audience;
+    /// Clock skew tolerated on `exp` / `nbf`.
+    std::chrono::seconds leeway{30};
+};
+
+/// Where market and account data come from.
+struct feed_config {
+    /// Feed implementation; only "scripted" exists so far.
+    std::string kind = "scripted";
+    /// How often the scripted feed moves its prices and accounts.
+    std::chrono::milliseconds tick_interval{1000};
+    /// Artificial latency of a snapshot request (to exercise the "snapshot within 1 s" invariant).
+    std::chrono::milliseconds snapshot_delay{0};
+    /// Exchanges the feed serves.
+    std::vector<std::string> exchanges{"bybit"};
+};
+
+/// Engine.IO options with the Socket.IO path, which is what our clients connect to.
+inline engineio::options
+default_engineio_options()
+{
+    engineio::options o;
+    o.path = "/socket.io/";
+    return o;
+}
+
+/// The whole daemon configuration.
+struct daemon_config {
+    /// The file it was loaded from (as given to load_file, or the source name of load_string).
+    std::filesystem::path source;
+    /// Addresses to accept clients on; defaults to 127.0.0.1:8080.
+    std::vector<listener> listeners{listener{"127.0.0.1", 8080}};
+    /// Worker shards; 0 = std::thread::hardware_concurrency().
+    unsigned workers = 0;
+    /// Engine.IO endpoint options (path "/socket.io/" by default), including per-connection limits.
+    engineio::options engineio = default_engineio_options();
+    /// Time a client has after the Engine.IO handshake to send a Socket.IO CONNECT.
+    std::chrono::milliseconds connect_timeout{45000};
+    /// What one connection may ask the hub for.
+    hub::hub_limits limits;
+    /// Token verification.
+    auth_config auth;
+    /// Data source.
+    feed_config feed;
+    /// spdlog level name: trace|debug|info|warn|error|critical|off.
+    std::string log_level = "info";
+};
+
+/// Why a config was refused: "path:line:col: what is wrong" whenever a source position exists,
+/// otherwise "path: what is wrong". Never contains secret material.
+struct config_error {
+    /// The full, human-readable message.
+    std::string message;
+};
+
+/// Lets `result<T, config_error>::value()` throw (Boost 1.81 finds this by ADL).
+[[noreturn]] void throw_exception_from_error(config_error const& e, boost::source_location const& loc);
+
+/// Reads and validates a TOML file; relative file names inside it resolve against its directory.
+boost::system::result<daemon_config, config_error> load_file(std::filesystem::path const& path);
+
+/// Validates TOML text (for tests and --check-config of piped input). `source_name` prefixes error
+/// messages and becomes daemon_config::source; relative file names resolve against `base_dir`.
+boost::system::result<daemon_config, config_error> load_string(std::string_view toml,
+    std::filesystem::path const& source_name, std::filesystem::path const& base_dir);
+
+} // namespace tradepush::config

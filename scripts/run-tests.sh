@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# The one test command (CI runs it through .ci/run): installs dependencies, then configures, builds
+# and tests the `release` preset and then the `asan` preset (ASan + UBSan + LSan).
+#
+# Usage: scripts/run-tests.sh [--quick] [--preset NAME]...
+#   --quick          release preset only (for developers)
+#   --preset NAME    run only the named preset(s) from CMakePresets.json, in the order given
+# Environment:
+#   TRADEPUSH_BUILD_JOBS  parallel compile jobs (default 2: the machines have 2 cores)
+#   TRADEPUSH_TEST_JOBS   parallel ctest jobs (default 1: integration tests share loopback and CPU)
+#   TRADEPUSH_SKIP_DEPS=1 skip scripts/install-deps.sh
+# Exits non-zero when any preset fails to configure, build or pass its tests.
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo_root"
+
+usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
+
+presets=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --quick) presets=(release) ;;
+        --preset)
+            [ $# -ge 2 ] || { usage >&2; exit 2; }
+            presets+=("$2")
+            shift
+            ;;
+        -h|--help) usage; exit 0 ;;
+        *) printf 'run-tests: unknown argument: %s\n\n' "$1" >&2; usage >&2; exit 2 ;;
+    esac
+    shift
+done
+[ "${#presets[@]}" -gt 0 ] || presets=(release asan)
+
+build_jobs="${TRADEPUSH_BUILD_JOBS:-2}"
+test_jobs="${TRADEPUSH_TEST_JOBS:-1}"
+
+say() { printf 'run-tests: %s\n' "$*"; }
+
+if [ "${TRADEPUSH_SKIP_DEPS:-0}" != "1" ]; then
+    bash "$repo_root/scripts/install-deps.sh"
+fi
+
+# Sanitizer behaviour for anything run under the asan/tsan builds; the test presets set the same,
+# these cover programs started outside ctest. Caller-provided values win.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:print_stacktrace=1:check_initialization_order=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
+export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}"
+
+log_dir="$repo_root/build/logs"
+mkdir -p "$log_dir"
+
+summary=()
+total_passed=0
+total_failed=0
+status=0
+
+# Runs a step with its output in a log; on failure shows the log's end and returns non-zero.
+logged() {
+    local log="$1"
+    shift
+    if "$@" >"$log" 2>&1; then
+        return 0
+    fi
+    printf 'run-tests: command failed: %s (full log: %s)\n' "$*" "$log" >&2
+    tail -n 80 "$log" >&2
+    return 1
+}
+
+for preset in "${presets[@]}"; do
+    say "=== preset $preset ==="
+    start=$SECONDS
+
+    say "configure ($preset)"
+    if ! logged "$log_dir/$preset-configure.log" cmake --preset "$preset"; then
+        summary+=("preset $preset: FAILED to configure")
+        status=1
+        continue
+    fi
+
+    say "build ($preset, -j$build_jobs)"
+    if ! logged "$log_dir/$preset-build.log" cmake --build --preset "$preset" --parallel "$build_jobs"; then
+        summary+=("preset $preset: FAILED to build")
+        status=1
+        continue
+    fi
+
+    say "test ($preset, -j$test_jobs)"
+    test_log="$log_dir/$preset-test.log"
+    # ctest's own output stays visible (its closing line is what CI reads); tee keeps a copy to count.
+    set +e
+    ctest --preset "$preset" --parallel "$test_jobs" 2>&1 | tee "$test_log"
+    test_rc=${PIPESTATUS[0]}
+    set -e
+
+    # "100% tests passed, 0 tests failed out of 42"
+    line="$(grep -E '^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$test_log" | tail -n 1 || true)"
+    if [ -n "$line" ]; then
+        failed="$(sed -E 's/.* ([0-9]+) tests? failed out of.*/\1/' <<<"$line")"
+        count="$(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$line")"
+        passed=$((count - failed))
+    else
+        passed=0
+        failed=0
+    fi
+    total_passed=$((total_passed + passed))
+    total_failed=$((total_failed + failed))
+
+    elapsed=$((SECONDS - start))
+    if [ "$test_rc" -eq 0 ]; then
+        summary+=("preset $preset: passed ($passed tests, ${elapsed}s)")
+    else
+        summary+=("preset $preset: FAILED ($passed passed, $failed failed, ctest exit $test_rc, ${elapsed}s)")
+        status=1
+    fi
+done
+
+echo
+for line in "${summary[@]}"; do
+    say "$line"
+done
+# The plain closing line: counts over all presets run.
+echo "total: $total_passed passed, $total_failed failed"
+exit "$status"
