@@ -43,7 +43,7 @@ packages=(
     libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-filesystem1.81-dev
     libssl-dev libspdlog-dev libtomlplusplus-dev catch2
     python3 python3-socketio python3-websocket python3-requests
-    procps
+    procps curl
 )
 # Node may come from another origin (e.g. NodeSource's nodejs bundles npm, and Debian's npm package
 # would conflict with it): ask for the Debian packages only when the commands are missing.
