@@ -73,18 +73,20 @@ server_core::shard_of(std::string_view sid) const
 }
 
 void
-server_core::start_accept(shard_state& shard)
+server_core::start_accept(shard_state& shard, net::ip::tcp::acceptor& acceptor)
 {
-    if(!shard.acceptor || !shard.acceptor->is_open())
+    if(!acceptor.is_open())
         return;
-    shard.acceptor->async_accept(shard.ioc,
-        [self = shared_from_this(), &shard](boost::system::error_code ec, net::ip::tcp::socket socket) {
-            if(ec == net::error::operation_aborted || !shard.acceptor || !shard.acceptor->is_open())
+    acceptor.async_accept(shard.ioc,
+        [self = shared_from_this(), &shard, &acceptor](boost::system::error_code ec, net::ip::tcp::socket socket) {
+            if(ec == net::error::operation_aborted || !acceptor.is_open())
                 return;
             if(ec) {
                 // Out of descriptors or similar: back off briefly instead of spinning.
                 auto timer = std::make_shared<net::steady_timer>(shard.ioc, std::chrono::milliseconds(50));
-                timer->async_wait([self, &shard, timer](boost::system::error_code) { self->start_accept(shard); });
+                timer->async_wait([self, &shard, &acceptor, timer](boost::system::error_code) {
+                    self->start_accept(shard, acceptor);
+                });
                 return;
             }
             boost::system::error_code oec;
@@ -95,7 +97,7 @@ server_core::start_accept(shard_state& shard)
                     break;
                 }
             std::make_shared<http_connection>(self, shard, std::move(socket))->run();
-            self->start_accept(shard);
+            self->start_accept(shard, acceptor);
         });
 }
 
@@ -137,8 +139,8 @@ server::~server()
     for(auto& shard : impl_->core->shards) {
         net::post(shard->ioc, [core = impl_->core, s = shard.get()] {
             boost::system::error_code ec;
-            if(s->acceptor)
-                s->acceptor->close(ec);
+            for(auto& a : s->acceptors)
+                a->close(ec);
             s->sweeper.cancel();
         });
     }
@@ -181,15 +183,17 @@ server::listen(net::ip::tcp::endpoint ep)
             return ec;
         if(ep.port() == 0)
             ep.port(acc.local_endpoint().port());
-        shard->acceptor.emplace(std::move(acc));
+        shard->acceptors.push_back(std::make_unique<net::ip::tcp::acceptor>(std::move(acc)));
     }
-    core.port = ep.port();
+    if(core.port == 0)
+        core.port = ep.port();
+    bool const first = !listening_;
+    listening_ = true;
     for(auto& shard : core.shards) {
-        net::post(shard->ioc, [core = impl_->core, s = shard.get()] {
-            core->start_accept(*s);
+        net::post(shard->ioc, [core = impl_->core, s = shard.get(), a = shard->acceptors.back().get()] {
+            core->start_accept(*s, *a);
         });
-        // The sweeper is started once per shard, by the first listen().
-        if(!core.endpoints.empty() && !shard->sweeper.expiry().time_since_epoch().count())
+        if(first)
             net::post(shard->ioc, [core = impl_->core, s = shard.get()] { core->arm_sweeper(*s); });
     }
     return {};
@@ -207,8 +211,8 @@ server::stop_accepting()
     for(auto& shard : impl_->core->shards)
         net::post(shard->ioc, [s = shard.get()] {
             boost::system::error_code ec;
-            if(s->acceptor)
-                s->acceptor->close(ec);
+            for(auto& a : s->acceptors)
+                a->close(ec);
         });
 }
 

@@ -50,8 +50,9 @@ public:
     void add_route(std::string path, http_route route);
 
     /// Binds one SO_REUSEPORT acceptor per shard on `ep` (port 0 picks one) and starts accepting.
+    /// May be called once per listening address; port() is the first one's.
     boost::system::result<void> listen(net::ip::tcp::endpoint ep);
-    /// The bound port (after listen).
+    /// The bound port of the first listen().
     unsigned short port() const noexcept;
 
     /// Stops accepting new connections; live sessions continue. Thread-safe.
@@ -66,6 +67,7 @@ public:
 
 private:
     std::shared_ptr<impl> impl_;
+    bool listening_ = false;
 };
 
 } // namespace tradepush::engineio

@@ -32,7 +32,8 @@ struct shard_state {
 
     net::io_context& ioc;
     std::size_t index;
-    std::optional<net::ip::tcp::acceptor> acceptor;
+    /// One acceptor per listening address.
+    std::vector<std::unique_ptr<net::ip::tcp::acceptor>> acceptors;
     std::unordered_map<std::string, std::shared_ptr<session_impl>> sessions;
     std::unordered_set<http_connection*> connections;
     net::steady_timer sweeper;
@@ -59,7 +60,7 @@ public:
     /// The shard a sid belongs to, or nullopt for a malformed sid.
     std::optional<std::size_t> shard_of(std::string_view sid) const;
 
-    void start_accept(shard_state& shard);
+    void start_accept(shard_state& shard, net::ip::tcp::acceptor& acceptor);
     void arm_sweeper(shard_state& shard);
 };
 
