@@ -12,12 +12,15 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <spdlog/spdlog.h>
 
 #include <future>
 #include <thread>
+
+#include <malloc.h>
 
 namespace tradepush::app {
 
@@ -60,10 +63,13 @@ struct daemon::impl {
     std::unique_ptr<socketio::server> sio;
     std::unique_ptr<engineio::server> eio;
     net::signal_set signals{control};
+    net::steady_timer trim_timer{control};
+    std::size_t sessions_at_last_trim = 0;
     std::promise<void> stopped;
     std::atomic<bool> stopping{false};
 
     std::string stats_json();
+    void arm_trim();
     void shutdown();
 };
 
@@ -104,6 +110,23 @@ daemon::impl::stats_json()
     o["engine"] = json::object{{"sessions", es.sessions}, {"http_connections", es.http_connections}};
     o["rss_bytes"] = resident_bytes();
     return json::serialize(o);
+}
+
+void
+daemon::impl::arm_trim()
+{
+    // After a wave of disconnects, hand freed heap back to the kernel so RSS returns to baseline
+    // (glibc keeps freed chunks otherwise). Cheap to check, done only when sessions dropped a lot.
+    trim_timer.expires_after(std::chrono::seconds(5));
+    trim_timer.async_wait([this](boost::system::error_code ec) {
+        if(ec)
+            return;
+        auto const now = eio->stats().sessions;
+        if(now + 1000 <= sessions_at_last_trim || now * 4 < sessions_at_last_trim * 3)
+            ::malloc_trim(0);
+        sessions_at_last_trim = now;
+        arm_trim();
+    });
 }
 
 boost::system::result<void, std::string>
@@ -179,6 +202,7 @@ daemon::start()
     d.control_work.emplace(d.control.get_executor());
     for(auto& ctx : d.shard_contexts)
         d.shard_work.emplace_back(ctx->get_executor());
+    net::post(d.control, [&d] { d.arm_trim(); });
     d.threads.emplace_back([&d] { d.control.run(); });
     for(auto& ctx : d.shard_contexts)
         d.threads.emplace_back([c = ctx.get()] { c->run(); });
@@ -215,6 +239,7 @@ daemon::impl::shutdown()
         return;
     boost::system::error_code ec;
     signals.cancel(ec);
+    net::post(control, [this] { trim_timer.cancel(); });
     // Close every client transport so clients reconnect elsewhere, let the disconnects reach the
     // hub, then stop the loops.
     if(eio) {
