@@ -32,6 +32,8 @@ struct account {
 /// State of a stream as told to clients in `stream_status`.
 enum class stream_state : std::uint8_t { live, stale, error };
 std::string_view to_string(stream_state s) noexcept;
+/// Parses "live" | "stale" | "error"; nullopt when unknown.
+std::optional<stream_state> parse_stream_state(std::string_view s) noexcept;
 
 /// Where upstream data goes. Implemented by the hub. Called on the control strand only.
 class sink {
@@ -57,7 +59,8 @@ public:
 class provider {
 public:
     virtual ~provider() = default;
-    /// Sets where data goes; called once before any other call.
+    /// Sets where data goes; called once before any other call. The hub calls it from its constructor
+    /// and calls it again with nullptr from its destructor: after that the provider must not use the sink.
     virtual void set_sink(sink* s) = 0;
     /// True if `exchange` is served (for subscribe_ticker validation).
     virtual bool has_exchange(std::string_view exchange) const = 0;

@@ -51,6 +51,8 @@ using ack_callback = std::function<void(boost::json::object)>;
 class hub : public feed::sink {
 public:
     /// `control` is the control strand. `shards[i]` is the port of shard i; all must outlive the hub.
+    /// Registers itself as the provider's sink; the destructor unregisters it (set_sink(nullptr)) and
+    /// must run on the control strand or after it stopped. Work posted before destruction is dropped.
     hub(net::any_io_executor control, feed::provider& provider, account_directory const& accounts,
         std::vector<shard_port*> shards, hub_limits limits = {});
     ~hub() override;
