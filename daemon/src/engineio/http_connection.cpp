@@ -13,6 +13,7 @@
 #include <openssl/sha.h>
 
 #include <algorithm>
+#include <limits>
 #include <cctype>
 
 #include <unistd.h>
@@ -24,6 +25,9 @@ namespace {
 constexpr std::size_t header_limit = 8 * 1024;
 // A request line + headers must arrive within this; idle keep-alive connections are closed after it.
 constexpr std::chrono::seconds read_timeout{60};
+// A connection closed after an error answer reads (and drops) at most this much, for at most this long.
+constexpr std::size_t max_drain = 64 * 1024 * 1024;
+constexpr std::chrono::seconds drain_timeout{5};
 
 std::string
 lower(std::string_view s)
@@ -48,15 +52,6 @@ websocket_accept_key(std::string_view key)
 }
 
 } // namespace
-
-std::size_t
-http_connection::max_body_limit() const
-{
-    std::size_t limit = 64 * 1024;
-    for(auto const& ep : server_->endpoints)
-        limit = std::max(limit, ep.opts.max_payload);
-    return limit;
-}
 
 http_connection::http_connection(std::shared_ptr<server_core> server, shard_state& shard, net::ip::tcp::socket socket)
     : server_(std::move(server))
@@ -98,7 +93,8 @@ http_connection::do_read()
 {
     parser_.emplace();
     parser_->header_limit(header_limit);
-    parser_->body_limit(max_body_limit());
+    // The real limit depends on the endpoint, known only once the header is in (on_header).
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     stream_.expires_after(read_timeout);
     http::async_read_header(stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
@@ -435,12 +431,30 @@ void
 http_connection::on_written(bool keep_alive, beast::error_code ec)
 {
     response_.reset();
-    if(ec || !keep_alive) {
+    if(ec)
+        return abort();
+    if(!keep_alive) {
         beast::error_code sec;
         stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, sec);
-        return;
+        // Read what the client still sends (e.g. the rest of a refused body) before closing, so the
+        // close is not a reset that destroys the answer before the client reads it.
+        drained_ = 0;
+        stream_.expires_after(drain_timeout);
+        return do_drain();
     }
     do_read();
+}
+
+void
+http_connection::do_drain()
+{
+    buffer_.consume(buffer_.size());
+    stream_.async_read_some(buffer_.prepare(16 * 1024), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+        self->drained_ += n;
+        if(ec || self->drained_ > max_drain)
+            return self->abort();
+        self->do_drain();
+    });
 }
 
 } // namespace tradepush::engineio

@@ -44,7 +44,6 @@ public:
     void abort();
 
 private:
-    std::size_t max_body_limit() const;
     void do_read();
     void on_header(beast::error_code ec);
     void on_read(beast::error_code ec);
@@ -58,6 +57,7 @@ private:
     void respond(http::status status, std::string_view content_type, std::string body,
         bool keep_alive = true);
     void on_written(bool keep_alive, beast::error_code ec);
+    void do_drain();
     std::optional<std::string> accept_websocket(request const& req, endpoint_entry const& ep);
     void add_cors(http::response<http::string_body>& res, endpoint_entry const* ep) const;
 
@@ -71,6 +71,7 @@ private:
     std::string origin_;
     bool keep_alive_ = true;
     bool parked_ = false;
+    std::size_t drained_ = 0;
     std::weak_ptr<session_impl> parked_session_;
     std::shared_ptr<http::response<http::string_body>> response_;
 };

@@ -10,6 +10,8 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
+
 #include <sys/socket.h>
 
 namespace tradepush::engineio {
@@ -102,10 +104,30 @@ server_core::start_accept(shard_state& shard, net::ip::tcp::acceptor& acceptor)
 }
 
 void
+shard_state::shut_down()
+{
+    boost::system::error_code ec;
+    for(auto& a : acceptors)
+        a->close(ec);
+    acceptors.clear();
+    sweeper.reset();
+    std::vector<std::shared_ptr<session_impl>> all;
+    for(auto const& [sid, session] : sessions)
+        all.push_back(session);
+    for(auto const& session : all)
+        session->close("server shutting down");
+    sessions.clear();
+    for(auto* conn : std::vector<http_connection*>(connections.begin(), connections.end()))
+        conn->abort();
+}
+
+void
 server_core::arm_sweeper(shard_state& shard)
 {
-    shard.sweeper.expires_after(sweep_period);
-    shard.sweeper.async_wait([self = shared_from_this(), &shard](boost::system::error_code ec) {
+    if(!shard.sweeper)
+        return;
+    shard.sweeper->expires_after(sweep_period);
+    shard.sweeper->async_wait([self = shared_from_this(), &shard](boost::system::error_code ec) {
         if(ec)
             return;
         auto const now = std::chrono::steady_clock::now();
@@ -135,14 +157,16 @@ server::server(std::vector<net::io_context*> shards)
 
 server::~server()
 {
-    // Timers and acceptors hold the core; stop them so the core goes once the shards drain.
-    for(auto& shard : impl_->core->shards) {
-        net::post(shard->ioc, [core = impl_->core, s = shard.get()] {
-            boost::system::error_code ec;
-            for(auto& a : s->acceptors)
-                a->close(ec);
-            s->sweeper.cancel();
-        });
+    auto& shards = impl_->core->shards;
+    bool const stopped = std::all_of(shards.begin(), shards.end(), [](auto const& s) { return s->ioc.stopped(); });
+    // Queued handlers keep the core alive, and the core owns I/O objects of every shard; if it were
+    // freed while another shard's io_context is already gone, those would dangle. So the I/O objects
+    // go now: directly when no shard runs any more, else on each shard.
+    for(auto& shard : shards) {
+        if(stopped)
+            shard->shut_down();
+        else
+            net::post(shard->ioc, [core = impl_->core, s = shard.get()] { s->shut_down(); });
     }
 }
 

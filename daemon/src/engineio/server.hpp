@@ -40,6 +40,8 @@ class server {
 public:
     /// `shards` must outlive the server; they are run by the caller.
     explicit server(std::vector<net::io_context*> shards);
+    /// Closes everything. Either while the shards run, or after all of them stopped (then at once,
+    /// so the io_contexts may be destroyed right after).
     ~server();
     server(server const&) = delete;
     server& operator=(server const&) = delete;

@@ -28,7 +28,11 @@ struct endpoint_entry {
 
 /// Per-shard state; touched only on the shard's thread.
 struct shard_state {
-    shard_state(net::io_context& ctx, std::size_t idx) : ioc(ctx), index(idx), sweeper(ctx) {}
+    shard_state(net::io_context& ctx, std::size_t idx) : ioc(ctx), index(idx), sweeper(std::in_place, ctx) {}
+
+    /// Closes acceptors, sessions and connections and drops every I/O object of this shard.
+    /// Runs on the shard, or anywhere once the shard's io_context no longer runs.
+    void shut_down();
 
     net::io_context& ioc;
     std::size_t index;
@@ -36,7 +40,8 @@ struct shard_state {
     std::vector<std::unique_ptr<net::ip::tcp::acceptor>> acceptors;
     std::unordered_map<std::string, std::shared_ptr<session_impl>> sessions;
     std::unordered_set<http_connection*> connections;
-    net::steady_timer sweeper;
+    /// Periodic slow-consumer and heartbeat sweep; reset by shut_down().
+    std::optional<net::steady_timer> sweeper;
     /// Scratch read buffer shared by the shard's WebSockets (reads complete one at a time).
     std::string read_buffer = std::string(16 * 1024, '\0');
 };
