@@ -258,3 +258,104 @@ TEST_CASE("bad websocket upgrade is refused before upgrading with a raw 400", "[
     CHECK(res.result_int() == 400);
     CHECK(res.body() == "Session ID unknown");
 }
+
+TEST_CASE("CORS: listed origins get Access-Control headers; preflight answers 204", "[engineio][server]")
+{
+    auto o = test_options();
+    o.cors.origins = {"https://app.example"};
+    o.cors.credentials = true;
+    fixture f(o);
+
+    auto with_origin = [&](http::verb verb, std::string target, std::string origin) {
+        net::io_context c;
+        beast::tcp_stream stream(c);
+        stream.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), f.srv->port()));
+        http::request<http::string_body> req(verb, target, 11);
+        req.set(http::field::host, "127.0.0.1");
+        req.set(http::field::origin, origin);
+        http::write(stream, req);
+        beast::flat_buffer buf;
+        http::response<http::string_body> res;
+        http::read(stream, buf, res);
+        return res;
+    };
+
+    auto ok = with_origin(http::verb::get, "/engine.io/?EIO=4&transport=polling", "https://app.example");
+    CHECK(ok.result_int() == 200);
+    CHECK(ok[http::field::access_control_allow_origin] == "https://app.example");
+    CHECK(ok[http::field::access_control_allow_credentials] == "true");
+
+    auto other = with_origin(http::verb::get, "/engine.io/?EIO=4&transport=polling", "https://evil.example");
+    CHECK(other.result_int() == 200);
+    CHECK(other[http::field::access_control_allow_origin].empty());
+
+    auto preflight = with_origin(http::verb::options, "/engine.io/?EIO=4&transport=polling", "https://app.example");
+    CHECK(preflight.result_int() == 204);
+    CHECK(preflight[http::field::access_control_allow_origin] == "https://app.example");
+    CHECK_FALSE(preflight[http::field::access_control_allow_methods].empty());
+}
+
+TEST_CASE("CORS off by default: no Access-Control headers", "[engineio][server]")
+{
+    fixture f(test_options());
+    net::io_context c;
+    beast::tcp_stream stream(c);
+    stream.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), f.srv->port()));
+    http::request<http::string_body> req(http::verb::get, "/engine.io/?EIO=4&transport=polling", 11);
+    req.set(http::field::host, "127.0.0.1");
+    req.set(http::field::origin, "https://app.example");
+    http::write(stream, req);
+    beast::flat_buffer buf;
+    http::response<http::string_body> res;
+    http::read(stream, buf, res);
+    CHECK(res[http::field::access_control_allow_origin].empty());
+}
+
+TEST_CASE("sessions on two shards: polling requests landing on the other shard are moved there", "[engineio][server]")
+{
+    // Two shards, each run by its own thread; connections spread by SO_REUSEPORT.
+    net::io_context a, b;
+    auto closes = std::make_shared<std::atomic<int>>(0);
+    server srv({&a, &b});
+    srv.add_endpoint(test_options(), [closes](session_ptr const& s) {
+        auto h = std::make_shared<echo_handler>();
+        h->s = s;
+        h->closes = closes;
+        return h;
+    });
+    REQUIRE(srv.listen(tcp::endpoint(net::ip::make_address("127.0.0.1"), 0)));
+    auto wa = net::make_work_guard(a);
+    auto wb = net::make_work_guard(b);
+    std::thread ta([&] { a.run(); });
+    std::thread tb([&] { b.run(); });
+
+    auto request = [&](http::verb verb, std::string target, std::string body = {}) {
+        net::io_context c;
+        beast::tcp_stream stream(c);
+        stream.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), srv.port()));
+        http::request<http::string_body> req(verb, target, 11);
+        req.set(http::field::host, "127.0.0.1");
+        req.body() = body;
+        req.prepare_payload();
+        http::write(stream, req);
+        beast::flat_buffer buf;
+        http::response<http::string_body> res;
+        http::read(stream, buf, res);
+        return res;
+    };
+    // Many sessions, each used over fresh connections: some requests must cross shards.
+    for(int i = 0; i < 20; ++i) {
+        auto open = request(http::verb::get, "/engine.io/?EIO=4&transport=polling");
+        auto sid = std::string(boost::json::parse(open.body().substr(1)).at("sid").as_string());
+        for(int k = 0; k < 3; ++k) {
+            auto msg = "4m" + std::to_string(i) + "-" + std::to_string(k);
+            REQUIRE(request(http::verb::post, "/engine.io/?EIO=4&transport=polling&sid=" + sid, msg).body() == "ok");
+            REQUIRE(request(http::verb::get, "/engine.io/?EIO=4&transport=polling&sid=" + sid).body() == msg);
+        }
+    }
+    CHECK(srv.stats().sessions == 20);
+    a.stop();
+    b.stop();
+    ta.join();
+    tb.join();
+}
