@@ -336,8 +336,13 @@ read_feed(table_reader& t, daemon_config& cfg)
                 "' (only \"scripted\" exists so far)");
         feed.kind = std::move(kind->value);
     }
-    if (auto v = t.integer("tick_interval_ms", 10, 3600000))
+    // 0 means "never tick" (data changes only when a test pushes it); below 10 ms would spin.
+    if (auto v = t.integer("tick_interval_ms", 0, 3600000)) {
+        if (*v > 0 && *v < 10)
+            t.errors().fail(t.where_of("tick_interval_ms"),
+                t.name_of("tick_interval_ms") + ": " + std::to_string(*v) + " is out of range (0, or 10..3600000)");
         feed.tick_interval = ms(*v);
+    }
     if (auto v = t.integer("snapshot_delay_ms", 0, 60000))
         feed.snapshot_delay = ms(*v);
     if (auto exchanges = t.strings("exchanges")) {

@@ -720,3 +720,19 @@ TEST_CASE("value() on a failed load throws with the message", "[config]")
     REQUIRE(r.has_error());
     CHECK_THROWS_WITH(r.value(), Catch::Contains("test.toml:2:9: log.level: expected a string"));
 }
+
+TEST_CASE("feed.tick_interval_ms: 0 means never, 1..9 is refused", "[config]")
+{
+    auto never = load(R"(
+[feed]
+tick_interval_ms = 0
+)");
+    REQUIRE(never.has_value());
+    CHECK(never->feed.tick_interval == 0ms);
+
+    expect_error_at(load(R"(
+[feed]
+tick_interval_ms = 5
+)"),
+        2, "out of range (0, or 10..3600000)");
+}
