@@ -82,8 +82,12 @@ ws_transport::on_readable(boost::system::error_code ec)
                 return;
             }
             case ws_event::error: {
+                // Tell the peer why (1002 protocol error, 1009 message too big), then end.
                 auto const code = parser_.close_code();
-                fail(code == 1009 ? "transport error" : "parse error");
+                auto o = owner_.lock();
+                close(code);
+                if(o)
+                    o->on_ws_closed(this, code == 1009 ? "transport error" : "parse error");
                 return;
             }
             case ws_event::need_more:

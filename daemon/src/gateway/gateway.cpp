@@ -10,6 +10,9 @@ namespace json = boost::json;
 
 namespace {
 
+// Refused events are counted per window of this length (see connection::violations).
+constexpr std::chrono::seconds violation_window{10};
+
 json::object
 error_reply(std::string_view code, std::string_view message)
 {
@@ -95,7 +98,12 @@ gateway::on_event(socketio::socket_ptr const& s, socketio::event&& ev)
         };
     }
 
-    if(!conn->limiter.try_take()) {
+    auto const now = rate_limiter::clock::now();
+    if(!conn->limiter.try_take(now)) {
+        if(now - conn->violations_since > violation_window) {
+            conn->violations_since = now;
+            conn->violations = 0;
+        }
         if(++conn->violations > opts_.max_violations) {
             spdlog::warn("conn {} user {}: closed for flooding events", conn->id, conn->user);
             s->close_transport("rate limited");

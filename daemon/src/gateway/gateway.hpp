@@ -17,7 +17,7 @@ struct gateway_options {
     /// Sustained client events per second, and the burst allowed above it.
     double events_per_second = 20;
     double event_burst = 50;
-    /// Events refused for rate before the connection is closed.
+    /// Events refused for rate within 10 s before the connection is closed.
     unsigned max_violations = 200;
 };
 

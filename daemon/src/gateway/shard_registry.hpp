@@ -20,7 +20,10 @@ struct connection {
     socketio::socket_ptr socket;
     std::string user;
     rate_limiter limiter;
+    /// Refused events in the current window; the window restarts after a quiet spell, so a client
+    /// that bursts now and then is never closed for it, only one that keeps flooding.
     unsigned violations = 0;
+    std::chrono::steady_clock::time_point violations_since{};
 };
 
 /// The live client connections of one shard, by hub connection id. The map is touched only on the
