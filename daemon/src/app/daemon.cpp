@@ -81,8 +81,15 @@ daemon::daemon(config::daemon_config cfg)
 
 daemon::~daemon()
 {
-    if(!impl_->threads.empty())
+    if(!impl_->threads.empty()) {
         impl_->shutdown();
+        return;
+    }
+    // start() failed half-way (e.g. a port in use): nothing ran, so mark the loops stopped and the
+    // server closes its I/O objects at once instead of posting to loops that never run.
+    for(auto& ctx : impl_->shard_contexts)
+        ctx->stop();
+    impl_->control.stop();
 }
 
 unsigned short
@@ -134,6 +141,10 @@ daemon::start()
 {
     auto& d = *impl_;
     auto const& cfg = d.cfg;
+    // Catch SIGINT/SIGTERM before anything listens: a stop request that arrives while starting is
+    // queued for run() instead of killing the process half-way.
+    d.signals.add(SIGINT);
+    d.signals.add(SIGTERM);
 
     // Authentication keys.
     auth::verifier_options vo;
@@ -214,8 +225,6 @@ void
 daemon::run()
 {
     auto& d = *impl_;
-    d.signals.add(SIGINT);
-    d.signals.add(SIGTERM);
     d.signals.async_wait([this](boost::system::error_code ec, int sig) {
         if(!ec)
             spdlog::info("signal {}: shutting down", sig);
