@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one test command (CI runs it through .ci/run): installs dependencies, then configures, builds
-# and tests the `release` preset and then the `asan` preset (ASan + UBSan + LSan).
+# and tests the `release` preset, then the `asan` preset (ASan + UBSan + LSan), then `tsan` (ThreadSanitizer:
+# the daemon runs worker shards and a control thread, and every e2e test exercises where they meet).
 #
 # Usage: scripts/run-tests.sh [--quick] [--preset NAME]...
 #   --quick          release preset only (for developers)
@@ -15,7 +16,7 @@ set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
 
-usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
 
 presets=()
 while [ $# -gt 0 ]; do
@@ -31,7 +32,7 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-[ "${#presets[@]}" -gt 0 ] || presets=(release asan)
+[ "${#presets[@]}" -gt 0 ] || presets=(release asan tsan)
 
 build_jobs="${TRADEPUSH_BUILD_JOBS:-2}"
 test_jobs="${TRADEPUSH_TEST_JOBS:-1}"

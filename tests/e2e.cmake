@@ -39,7 +39,7 @@ foreach(entry IN LISTS e2e_node_tests)
     RESOURCE_LOCK tradepush_e2e
     # Set up by integration.cmake's clients_installed test when present (checks node_modules).
     FIXTURES_REQUIRED tradepush_node_clients
-    ENVIRONMENT "TRADEPUSH_DAEMON=$<TARGET_FILE:tradepushd>")
+    ENVIRONMENT "TRADEPUSH_DAEMON=$<TARGET_FILE:tradepushd>;TRADEPUSH_SANITIZE=${TRADEPUSH_SANITIZE}")
 endforeach()
 
 # name, timeout (s), run serial?
@@ -59,5 +59,5 @@ foreach(entry IN LISTS e2e_python_tests)
     TIMEOUT ${timeout}
     RUN_SERIAL ${serial}
     RESOURCE_LOCK tradepush_e2e
-    ENVIRONMENT "TRADEPUSH_DAEMON=$<TARGET_FILE:tradepushd>")
+    ENVIRONMENT "TRADEPUSH_DAEMON=$<TARGET_FILE:tradepushd>;TRADEPUSH_SANITIZE=${TRADEPUSH_SANITIZE}")
 endforeach()

@@ -156,7 +156,13 @@ test('(b)(c) stuck longer than the timeout: disconnected, memory bounded, normal
     maxRss = Math.max(maxRss, s1.rss_bytes);
     console.log(`[slow] (c) rss baseline ${(base.rss_bytes / 1048576).toFixed(1)} MiB, with 6 connections ${(s0.rss_bytes / 1048576).toFixed(1)} MiB, ` +
       `max while stuck ${(maxRss / 1048576).toFixed(1)} MiB, after ${(s1.rss_bytes / 1048576).toFixed(1)} MiB`);
-    assert.ok(maxRss < base.rss_bytes + RSS_SLACK, `rss ${maxRss} exceeded ${base.rss_bytes} + ${RSS_SLACK}`);
+    // Under a sanitizer build RSS measures the sanitizer (ASan keeps freed memory in quarantine, up
+    // to 256 MiB, and this test frees a lot), not the daemon: the bound is checked on normal builds.
+    if (process.env.TRADEPUSH_SANITIZE) {
+      console.log(`[slow] (c) rss bound not checked under ${process.env.TRADEPUSH_SANITIZE}`);
+    } else {
+      assert.ok(maxRss < base.rss_bytes + RSS_SLACK, `rss ${maxRss} exceeded ${base.rss_bytes} + ${RSS_SLACK}`);
+    }
     checkNormalClient('(b)');
   } finally {
     for (const c of clients) c.close();
