@@ -1,6 +1,6 @@
 #include "auth/jwt_verifier.hpp"
 
-#include "auth/base64url.hpp"
+#include "common/base64.hpp"
 #include "auth/key_set.hpp"
 
 #include <boost/json/parse.hpp>

@@ -1,6 +1,6 @@
 #include "engineio/http_connection.hpp"
 
-#include "engineio/base64.hpp"
+#include "common/base64.hpp"
 #include "engineio/session_impl.hpp"
 #include "engineio/ws_transport.hpp"
 

@@ -1,6 +1,6 @@
 #include "engineio/session_impl.hpp"
 
-#include "engineio/base64.hpp"
+#include "common/base64.hpp"
 #include "engineio/http_connection.hpp"
 #include "engineio/server_core.hpp"
 #include "engineio/ws_transport.hpp"

@@ -1,7 +1,7 @@
 // Test that header file is self-contained.
 #include "auth/jwt_verifier.hpp"
 
-#include "auth/base64url.hpp"
+#include "common/base64.hpp"
 #include "test_signer.hpp"
 
 #include <catch2/catch.hpp>
@@ -12,6 +12,8 @@
 #include <thread>
 
 using namespace tradepush::auth;
+using tradepush::base64url_decode;
+using tradepush::base64url_encode;
 namespace t = tradepush::auth::test;
 
 namespace {

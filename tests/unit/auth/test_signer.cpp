@@ -1,6 +1,6 @@
 #include "test_signer.hpp"
 
-#include "auth/base64url.hpp"
+#include "common/base64.hpp"
 
 #include <openssl/ecdsa.h>
 #include <openssl/err.h>

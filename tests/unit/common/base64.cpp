@@ -1,14 +1,14 @@
 // Test that header file is self-contained.
-#include "auth/base64url.hpp"
+#include "common/base64.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <random>
 
-using tradepush::auth::base64url_decode;
-using tradepush::auth::base64url_encode;
+using tradepush::base64url_decode;
+using tradepush::base64url_encode;
 
-TEST_CASE("base64url: RFC 4648 test vectors, unpadded", "[auth][base64url]")
+TEST_CASE("base64url: RFC 4648 test vectors, unpadded", "[common][base64url]")
 {
     std::pair<char const*, char const*> const vectors[] = {
         {"", ""},           {"f", "Zg"},          {"fo", "Zm8"},          {"foo", "Zm9v"},
@@ -23,7 +23,7 @@ TEST_CASE("base64url: RFC 4648 test vectors, unpadded", "[auth][base64url]")
     }
 }
 
-TEST_CASE("base64url: uses - and _ instead of + and /", "[auth][base64url]")
+TEST_CASE("base64url: uses - and _ instead of + and /", "[common][base64url]")
 {
     std::string const bytes = "\xfb\xff\xbf";
     CHECK(base64url_encode(bytes) == "-_-_");
@@ -32,7 +32,7 @@ TEST_CASE("base64url: uses - and _ instead of + and /", "[auth][base64url]")
     CHECK(*decoded == bytes);
 }
 
-TEST_CASE("base64url: refuses characters outside the alphabet", "[auth][base64url]")
+TEST_CASE("base64url: refuses characters outside the alphabet", "[common][base64url]")
 {
     // Standard-base64 characters, padding, whitespace, dots and NUL are all refused.
     char const* const bad[] = {"+_-_",  "-/-_",  "Zg==", "Zg=",     "Zm9v\n",
@@ -44,7 +44,7 @@ TEST_CASE("base64url: refuses characters outside the alphabet", "[auth][base64ur
     CHECK_FALSE(base64url_decode(std::string_view("Zm9\0", 4)));
 }
 
-TEST_CASE("base64url: refuses impossible lengths and non-canonical tails", "[auth][base64url]")
+TEST_CASE("base64url: refuses impossible lengths and non-canonical tails", "[common][base64url]")
 {
     // len % 4 == 1 encodes no whole byte.
     CHECK_FALSE(base64url_decode("Z"));
@@ -61,7 +61,7 @@ TEST_CASE("base64url: refuses impossible lengths and non-canonical tails", "[aut
     CHECK(empty->empty());
 }
 
-TEST_CASE("base64url: round-trips every byte value and many lengths", "[auth][base64url]")
+TEST_CASE("base64url: round-trips every byte value and many lengths", "[common][base64url]")
 {
     std::string all;
     for(int i = 0; i < 256; ++i)
@@ -77,4 +77,29 @@ TEST_CASE("base64url: round-trips every byte value and many lengths", "[auth][ba
         CHECK(text.find_first_of("+/=") == std::string::npos);
         CHECK(base64url_decode(text) == bytes);
     }
+}
+
+using namespace tradepush;
+
+TEST_CASE("base64 round trips every length and byte value", "[base64]")
+{
+    std::string all;
+    for(int i = 0; i < 256; ++i)
+        all += static_cast<char>(i);
+    for(std::size_t n = 0; n <= all.size(); ++n) {
+        auto enc = base64_encode(all.substr(0, n));
+        CHECK(enc.size() % 4 == 0);
+        auto dec = base64_decode(enc);
+        REQUIRE(dec);
+        CHECK(*dec == all.substr(0, n));
+    }
+}
+
+TEST_CASE("base64 known vectors and refusals", "[base64]")
+{
+    CHECK(base64_encode(std::string("\x01\x02\x03\x04", 4)) == "AQIDBA==");
+    CHECK(base64_decode("AQIDBA==") == std::string("\x01\x02\x03\x04", 4));
+    CHECK(base64_decode("AQIDBA") == std::string("\x01\x02\x03\x04", 4));
+    CHECK_FALSE(base64_decode("AQ$D"));
+    CHECK_FALSE(base64_decode("A"));
 }
