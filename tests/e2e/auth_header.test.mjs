@@ -2,16 +2,13 @@
 // CONNECT payload (node socket.io-client: extraHeaders for polling, transportOptions for websocket).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client, TRADING_TYPES, checkEnvelope, mintJwt, startDaemon, subscribeTrading, waitFor } from './daemon.mjs';
+import { Client, TRADING_TYPES, checkEnvelope, mintJwt, startDaemon, subscribeTrading, waitFor, stopChecked } from './daemon.mjs';
 
 let d;
 before(async () => { d = await startDaemon({ feed: { tick_interval_ms: 1000 } }); });
 after(async () => {
   if (!d) return;
-  const alive = d.alive();
-  const { code, signal } = await d.stop();
-  assert.ok(alive, `tradepushd died during the tests:\n${d.log().slice(-4000)}`);
-  assert.equal(code, 0, `tradepushd exit (signal ${signal}):\n${d.log().slice(-4000)}`);
+  await stopChecked(d);
 });
 
 const bearer = (user) => ({ Authorization: `Bearer ${mintJwt(user)}` });

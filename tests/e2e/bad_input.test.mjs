@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { Client, RawSocket, TRADING_TYPES, mintJwt, sleep, startDaemon, subscribeTrading, waitFor } from './daemon.mjs';
+import { Client, RawSocket, TRADING_TYPES, mintJwt, sleep, startDaemon, subscribeTrading, waitFor, stopChecked } from './daemon.mjs';
 
 const MAX_PAYLOAD = 10000;
 const TICK_MS = 200;
@@ -22,10 +22,7 @@ before(async () => {
 after(async () => {
   if (!d) return;
   for (const h of healthy) h.close();
-  const alive = d.alive();
-  const { code, signal } = await d.stop();
-  assert.ok(alive, `tradepushd died during the tests:\n${d.log().slice(-4000)}`);
-  assert.equal(code, 0, `tradepushd exit (signal ${signal}):\n${d.log().slice(-4000)}`);
+  await stopChecked(d);
 });
 
 /** The healthy clients are still connected and receive fresh positions pushes with increasing seq. */

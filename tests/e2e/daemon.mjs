@@ -2,6 +2,7 @@
 // config, mint JWTs, read /stats, connect stock socket.io-client sockets and collect their pushes.
 // Every wait is bounded; the daemon is killed when the test file ends, also on failure (and by the
 // kernel, through PR_SET_PDEATHSIG, if the test process itself dies).
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import { once } from 'node:events';
@@ -11,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { withTimeout } from '../clients/helpers.mjs';
 
 const require = createRequire(new URL('../clients/package.json', import.meta.url));
 export const { io } = require('socket.io-client');
@@ -182,17 +184,14 @@ export function isIdle(s) {
 
 // ------------------------------------------------------------------------------------------ clients
 
-/** Rejects with `what` if `promise` does not settle within `ms`. */
-export async function withTimeout(promise, ms, what = 'operation') {
-  let timer;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms); }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
+export { withTimeout };
+
+/** Stops the daemon and fails the test file if it died during the tests or did not exit 0. */
+export async function stopChecked(d) {
+  const alive = d.alive();
+  const { code, signal } = await d.stop();
+  assert.ok(alive, `tradepushd died during the tests:\n${d.log().slice(-4000)}`);
+  assert.equal(code, 0, `tradepushd exit (signal ${signal}):\n${d.log().slice(-4000)}`);
 }
 
 /** Resolves when `cond()` is true (checked every 10 ms); throws `what` after timeoutMs. */

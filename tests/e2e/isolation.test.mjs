@@ -4,7 +4,7 @@
 // every (stream, seq), and no two users ever share a balance/positions/orders payload.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client, TRADING_TYPES, checkEnvelope, startDaemon, subscribeTrading, waitFor } from './daemon.mjs';
+import { Client, TRADING_TYPES, checkEnvelope, startDaemon, subscribeTrading, waitFor, stopChecked } from './daemon.mjs';
 
 const USERS = 20;
 const PER_USER = 2;
@@ -15,10 +15,7 @@ let d;
 before(async () => { d = await startDaemon({ feed: { tick_interval_ms: TICK_MS } }); });
 after(async () => {
   if (!d) return;
-  const alive = d.alive();
-  const { code, signal } = await d.stop();
-  assert.ok(alive, `tradepushd died during the tests:\n${d.log().slice(-4000)}`);
-  assert.equal(code, 0, `tradepushd exit (signal ${signal}):\n${d.log().slice(-4000)}`);
+  await stopChecked(d);
 });
 
 test('20 users x 2 connections subscribing concurrently only ever see their own data', { timeout: 120000 }, async () => {

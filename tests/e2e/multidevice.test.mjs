@@ -5,8 +5,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import path from 'node:path';
 import {
-  Client, HERE, TRADING_TYPES, checkEnvelope, mintJwt, spawnTied, startDaemon, subscribeTrading, waitFor, withTimeout,
-} from './daemon.mjs';
+  Client, HERE, TRADING_TYPES, checkEnvelope, mintJwt, spawnTied, startDaemon, subscribeTrading, waitFor, withTimeout, stopChecked } from './daemon.mjs';
 
 const TICK_MS = 200;
 const USER = '7';
@@ -14,10 +13,7 @@ let d;
 before(async () => { d = await startDaemon({ feed: { tick_interval_ms: TICK_MS } }); });
 after(async () => {
   if (!d) return;
-  const alive = d.alive();
-  const { code, signal } = await d.stop();
-  assert.ok(alive, `tradepushd died during the tests:\n${d.log().slice(-4000)}`);
-  assert.equal(code, 0, `tradepushd exit (signal ${signal}):\n${d.log().slice(-4000)}`);
+  await stopChecked(d);
 });
 
 /**

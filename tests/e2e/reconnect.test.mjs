@@ -7,8 +7,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import path from 'node:path';
 import {
-  Client, HERE, TRADING_TYPES, checkEnvelope, isIdle, mintJwt, spawnTied, startDaemon, subscribeTrading, withTimeout,
-} from './daemon.mjs';
+  Client, HERE, TRADING_TYPES, checkEnvelope, isIdle, mintJwt, spawnTied, startDaemon, subscribeTrading, withTimeout, stopChecked } from './daemon.mjs';
 
 const ITERATIONS = 50;
 const RSS_SLACK = 64 * 1024 * 1024;
@@ -26,10 +25,7 @@ before(async () => {
 });
 after(async () => {
   if (!d) return;
-  const alive = d.alive();
-  const { code, signal } = await d.stop();
-  assert.ok(alive, `tradepushd died during the tests:\n${d.log().slice(-4000)}`);
-  assert.equal(code, 0, `tradepushd exit (signal ${signal}):\n${d.log().slice(-4000)}`);
+  await stopChecked(d);
 });
 
 /** Starts a client_child.mjs process; resolves with {proc, result} once it printed its JSON line. */

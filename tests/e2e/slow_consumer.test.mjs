@@ -7,7 +7,7 @@
 //  (d) never delays a normal client on the same daemon.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client, TRADING_TYPES, sleep, startDaemon, subscribeTrading, waitFor } from './daemon.mjs';
+import { Client, TRADING_TYPES, sleep, startDaemon, subscribeTrading, waitFor, stopChecked } from './daemon.mjs';
 
 const TIMEOUT_MS = 2000;
 const SYMBOLS = Array.from({ length: 200 }, (_, i) => `S${String(i + 1).padStart(4, '0')}USDT`);
@@ -33,10 +33,7 @@ before(async () => {
 after(async () => {
   if (!d) return;
   normal?.close();
-  const alive = d.alive();
-  const { code, signal } = await d.stop();
-  assert.ok(alive, `tradepushd died during the tests:\n${d.log().slice(-4000)}`);
-  assert.equal(code, 0, `tradepushd exit (signal ${signal}):\n${d.log().slice(-4000)}`);
+  await stopChecked(d);
 });
 
 /** A websocket client subscribed to all 200 tickers, already receiving. */
