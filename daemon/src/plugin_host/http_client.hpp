@@ -56,7 +56,9 @@ struct http_client_options {
 /// runs there, and every member must be called there.
 class http_client {
 public:
+    /// `tls` must outlive the client; per-stream peer + host name verification is always enabled.
     http_client(net::any_io_executor ex, net::ssl::context& tls, http_client_options opts = {});
+    /// Cancels every request still in flight (their handlers are not called) and closes idle connections.
     ~http_client();
 
     /// Starts `req`; `done` runs on the executor exactly once unless the handle is cancelled first.

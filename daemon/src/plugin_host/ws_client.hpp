@@ -38,7 +38,9 @@ public:
 /// Opens WebSockets on one executor; every event handler runs there.
 class ws_client {
 public:
+    /// `tls` must outlive the client; per-stream peer + host name verification is always enabled.
     ws_client(net::any_io_executor ex, net::ssl::context& tls);
+    /// Cancels every connection still alive: no further events.
     ~ws_client();
 
     /// Connects; `on_event(kind, data)` reports open, each message and the final close (data: reason).
