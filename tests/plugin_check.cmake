@@ -45,13 +45,15 @@ tp_test_plugin(small_struct SOURCE test_plugin.c MAP plugin.map DEFS TP_STRUCT_S
 tp_test_plugin(extra_exports SOURCE test_plugin.c MAP extra_exports.map DEFS TP_EXTRA_EXPORT)
 tp_test_plugin(returns_null SOURCE test_plugin.c MAP plugin.map DEFS TP_RETURNS_NULL)
 tp_test_plugin(missing_slot SOURCE test_plugin.c MAP plugin.map DEFS TP_NO_DESTROY)
+tp_test_plugin(no_completions SOURCE test_plugin.c MAP plugin.map DEFS TP_NO_COMPLETIONS)
 tp_test_plugin(unresolved SOURCE test_plugin.c MAP plugin.map DEFS TP_UNRESOLVED)
 tp_test_plugin(unique SOURCE unique_plugin.cpp MAP unique.map UNIQUE)
 tp_test_plugin(tls_dtor SOURCE tls_plugin.cpp MAP plugin.map)
 # A text file with a library's name.
 file(WRITE ${tp_plugins_out}/not_a_library.so "this is a text file, not a shared object\n")
 
-set(tp_plugin_names good wrong_major newer_minor small_struct extra_exports returns_null missing_slot unresolved unique
+set(tp_plugin_names good wrong_major newer_minor small_struct extra_exports returns_null missing_slot no_completions
+  unresolved unique
   tls_dtor)
 add_custom_target(tp_test_plugins)
 foreach(n IN LISTS tp_plugin_names)

@@ -4,6 +4,7 @@
  *   TP_ABI_MAJOR / TP_ABI_MINOR / TP_STRUCT_SIZE  override the table header
  *   TP_RETURNS_NULL   the entry always returns NULL
  *   TP_NO_DESTROY     the destroy slot is NULL
+ *   TP_NO_COMPLETIONS on_timer, on_http_done and on_ws_event are NULL (optional slots)
  *   TP_EXTRA_EXPORT   a second exported function (its version script exports it too)
  *   TP_UNRESOLVED     create calls a function nothing defines (dlopen RTLD_NOW must fail)
  *   TP_ENTRY_HOOK     a function the entry calls first (tls_plugin.cpp includes this file)
@@ -65,6 +66,7 @@ tp_destroy(tradepush_instance* self)
 }
 #endif
 
+#ifndef TP_NO_COMPLETIONS
 static void
 tp_on_timer(tradepush_instance* self, tradepush_op op, uint64_t cookie)
 {
@@ -82,6 +84,7 @@ tp_on_ws_event(tradepush_instance* self, tradepush_op op, uint64_t cookie, int k
 {
     (void)self, (void)op, (void)cookie, (void)kind, (void)data;
 }
+#endif
 
 static tradepush_status
 tp_open_account(tradepush_instance* self, const tradepush_owner* owner, const tradepush_account* account,
@@ -126,9 +129,15 @@ static const tradepush_plugin_api tp_table = {
 #else
     tp_destroy,
 #endif
+#ifdef TP_NO_COMPLETIONS
+    NULL,
+    NULL,
+    NULL,
+#else
     tp_on_timer,
     tp_on_http_done,
     tp_on_ws_event,
+#endif
     tp_open_account,
     tp_request_snapshot,
     tp_close_account,

@@ -328,7 +328,9 @@ detail::loader_access::load(fs::path const& path, load_options const& options)
     std::memcpy(&p.api_, table, std::min<std::size_t>(struct_size, sizeof(tradepush_plugin_api)));
     p.api_.struct_size = static_cast<std::uint32_t>(std::min<std::size_t>(struct_size, sizeof(tradepush_plugin_api)));
 
-    // 6. Required slots (tickers are optional: a NULL slot means "unsupported").
+    // 6. Required slots: what the hub cannot do without. Completions are optional (a plugin that never
+    // starts a WebSocket needs no on_ws_event; the instance drops completions of NULL slots), and so
+    // are tickers: a NULL slot means "unsupported".
     struct slot {
         char const* name;
         bool present;
@@ -337,9 +339,6 @@ detail::loader_access::load(fs::path const& path, load_options const& options)
     slot const required[] = {
         {"create", a.create != nullptr},
         {"destroy", a.destroy != nullptr},
-        {"on_timer", a.on_timer != nullptr},
-        {"on_http_done", a.on_http_done != nullptr},
-        {"on_ws_event", a.on_ws_event != nullptr},
         {"open_account", a.open_account != nullptr},
         {"request_snapshot", a.request_snapshot != nullptr},
         {"close_account", a.close_account != nullptr},

@@ -79,6 +79,17 @@ TEST_CASE("loader refuses bad plugins with a clear message", "[loader]")
     expect_refused(TP_PLUGIN_UNIQUE, ph::loader_errc::bad_exports, "besides tradepush_plugin_entry_v1", "unique");
 }
 
+TEST_CASE("loader accepts a plugin without completion slots (they are optional)", "[loader]")
+{
+    auto const dir = fresh_run_dir("no_completions");
+    auto p = ph::load_plugin(TP_PLUGIN_NO_COMPLETIONS, {dir});
+    REQUIRE(p.has_value());
+    CHECK(p->api().on_timer == nullptr);
+    CHECK(p->api().on_ws_event == nullptr);
+    CHECK(p->api().open_account != nullptr);
+    CHECK(ph::unload(std::move(*p)));
+}
+
 TEST_CASE("loader refuses missing files and directories", "[loader]")
 {
     auto const dir = fresh_run_dir("missing");
