@@ -42,6 +42,21 @@ foreach(entry IN LISTS e2e_node_tests)
     ENVIRONMENT "TRADEPUSH_DAEMON=$<TARGET_FILE:tradepushd>;TRADEPUSH_SANITIZE=${TRADEPUSH_SANITIZE}")
 endforeach()
 
+# The DESIGN §1 reconnect scenarios again, with the hub's feed running on the example exchange
+# plugin through the plugin host (loader, instance, epoch fence, provider).
+if(TARGET tradepush_example_plugin AND TRADEPUSH_E2E_NODE)
+  add_test(NAME e2e.reconnect_plugin
+    COMMAND ${TRADEPUSH_E2E_NODE} --test --test-concurrency=1 ${e2e_dir}/reconnect.test.mjs
+    WORKING_DIRECTORY ${e2e_dir})
+  set_tests_properties(e2e.reconnect_plugin PROPERTIES
+    LABELS e2e
+    TIMEOUT 600
+    RUN_SERIAL ON
+    RESOURCE_LOCK tradepush_e2e
+    FIXTURES_REQUIRED tradepush_node_clients
+    ENVIRONMENT "TRADEPUSH_DAEMON=$<TARGET_FILE:tradepushd>;TRADEPUSH_SANITIZE=${TRADEPUSH_SANITIZE};TRADEPUSH_E2E_PLUGIN=$<TARGET_FILE:tradepush_example_plugin>;TRADEPUSH_E2E_EXCHANGE=example")
+endif()
+
 # name, timeout (s), run serial?
 set(e2e_python_tests
   "reconnect_python\;600\;ON"

@@ -86,6 +86,21 @@ function tomlValue(v) {
   return String(v);
 }
 
+/**
+ * With TRADEPUSH_E2E_PLUGIN set (a plugin .so), every daemon also loads that exchange plugin and
+ * users' accounts live on it (exchange TRADEPUSH_E2E_EXCHANGE), so the same scenarios run through the
+ * plugin host. The scripted feed's timing knobs become the plugin's (tick_ms, snapshot_delay_ms).
+ */
+export const EXCHANGE = process.env.TRADEPUSH_E2E_EXCHANGE ?? 'bybit';
+
+function pluginToml(cfg) {
+  const plugin = process.env.TRADEPUSH_E2E_PLUGIN;
+  if (!plugin) return '';
+  const config = JSON.stringify({ tick_ms: cfg.feed.tick_interval_ms, snapshot_delay_ms: cfg.feed.snapshot_delay_ms });
+  return `\n[plugins]\ndir = ${JSON.stringify(path.dirname(plugin))}\n[[plugins.load]]\n` +
+    `file = ${JSON.stringify(path.basename(plugin))}\nconfig = ${JSON.stringify(config)}\n`;
+}
+
 function toToml(cfg) {
   let out = '';
   for (const [table, values] of Object.entries(cfg)) {
@@ -94,7 +109,7 @@ function toToml(cfg) {
     out += '\n';
   }
   out += `[[auth.keys]]\nalg = "HS256"\nsecret = ${JSON.stringify(SECRET)}\n`;
-  return out;
+  return out + pluginToml(cfg);
 }
 
 /**
@@ -304,7 +319,7 @@ export async function subscribeTrading(c, types = TRADING_TYPES, withinMs = 1000
 
 /** Checks a trading push envelope: exchange/account/seq/ts/data. */
 export function checkEnvelope(p, what) {
-  const ok = p && p.exchange === 'bybit' && p.account === 'main' && Number.isInteger(p.seq) && p.seq >= 1 &&
+  const ok = p && p.exchange === EXCHANGE && p.account === 'main' && Number.isInteger(p.seq) && p.seq >= 1 &&
     typeof p.ts === 'number' && p.data && typeof p.data === 'object';
   if (!ok) throw new Error(`${what}: bad push envelope ${JSON.stringify(p)}`);
 }

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import path from 'node:path';
 import {
-  Client, HERE, TRADING_TYPES, checkEnvelope, isIdle, mintJwt, spawnTied, startDaemon, subscribeTrading, withTimeout, stopChecked } from './daemon.mjs';
+  Client, EXCHANGE, HERE, TRADING_TYPES, checkEnvelope, isIdle, mintJwt, spawnTied, startDaemon, subscribeTrading, withTimeout, stopChecked } from './daemon.mjs';
 
 const ITERATIONS = 50;
 const RSS_SLACK = 64 * 1024 * 1024;
@@ -81,7 +81,7 @@ async function reconnectLoop(transports, label, iterations = ITERATIONS) {
       if (process.env.E2E_VERBOSE) console.log(`${label} #${i}: child reported after ${Date.now() - tChild} ms`);
       prev = proc;
       assert.ok(result.ok, `${label} #${i}: ${result.error}`);
-      for (const t of TRADING_TYPES) checkEnvelope({ exchange: 'bybit', account: 'main', seq: result.seq[t], ts: 0, data: result.data[t] }, `${label} #${i} ${t}`);
+      for (const t of TRADING_TYPES) checkEnvelope({ exchange: EXCHANGE, account: 'main', seq: result.seq[t], ts: 0, data: result.data[t] }, `${label} #${i} ${t}`);
       worstLateness = Math.max(worstLateness, ...Object.values(result.lateness));
       transportsSeen[result.transport] = (transportsSeen[result.transport] ?? 0) + 1;
       // tick 0: the exchange data is the same every time; that is the point of the test.

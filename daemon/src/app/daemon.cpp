@@ -4,14 +4,22 @@
 #include "auth/jwt_verifier.hpp"
 #include "config/listener.hpp"
 #include "engineio/server.hpp"
+#include "feed/provider_router.hpp"
 #include "feed/scripted_feed.hpp"
 #include "gateway/gateway.hpp"
 #include "hub/hub.hpp"
+#include "plugin_host/http_client.hpp"
+#include "plugin_host/instance.hpp"
+#include "plugin_host/instance_io.hpp"
+#include "plugin_host/loader.hpp"
+#include "plugin_host/plugin_provider.hpp"
+#include "plugin_host/ws_client.hpp"
 #include "socketio/server.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -58,6 +66,19 @@ struct daemon::impl {
     std::optional<auth::jwt_verifier> verifier;
     std::unique_ptr<fixed_accounts> accounts;
     std::unique_ptr<feed::scripted_feed> feed;
+
+    // Exchange plugins: images, host-side instances and their providers, behind one router.
+    struct loaded {
+        std::optional<plugin_host::loaded_plugin> image;
+        std::unique_ptr<plugin_host::instance> inst;
+        std::unique_ptr<plugin_host::plugin_provider> provider;
+    };
+    net::ssl::context tls{net::ssl::context::tls_client};
+    std::unique_ptr<plugin_host::http_client> http;
+    std::unique_ptr<plugin_host::ws_client> ws;
+    std::unique_ptr<plugin_host::client_io> io;
+    std::vector<loaded> plugins;
+    std::unique_ptr<feed::provider_router> router;
     std::unique_ptr<hub::hub> hub;
     std::shared_ptr<gateway::gateway> gate;
     std::unique_ptr<socketio::server> sio;
@@ -69,6 +90,8 @@ struct daemon::impl {
     std::atomic<bool> stopping{false};
 
     std::string stats_json();
+    boost::system::result<void, std::string> load_plugins();
+    void unload_plugins();
     void arm_trim();
     void shutdown();
 };
@@ -137,6 +160,58 @@ daemon::impl::arm_trim()
 }
 
 boost::system::result<void, std::string>
+daemon::impl::load_plugins()
+{
+    if(cfg.plugins.load.empty())
+        return {};
+    auto run_dir = cfg.plugins.run_dir;
+    if(run_dir.empty())
+        run_dir = std::filesystem::temp_directory_path() / ("tradepushd-plugins-" + std::to_string(::getpid()));
+    tls.set_default_verify_paths();
+    http = std::make_unique<plugin_host::http_client>(control.get_executor(), tls);
+    ws = std::make_unique<plugin_host::ws_client>(control.get_executor(), tls);
+    io = std::make_unique<plugin_host::client_io>(http.get(), ws.get());
+    for(auto const& pc : cfg.plugins.load) {
+        auto image = plugin_host::load_plugin(pc.file, {run_dir});
+        if(!image)
+            return "plugin " + pc.file.string() + ": " + image.error().message;
+        loaded l;
+        l.image.emplace(std::move(*image));
+        auto const name = l.image->name();
+        // The instance lives on the control executor; the hub sets its sink when it is built.
+        l.inst = std::make_unique<plugin_host::instance>(control.get_executor(), l.image->api(), name,
+            pc.config_json, nullptr, io.get());
+        if(auto c = l.inst->create(); !c)
+            return "plugin " + name + ": create failed: " + c.error();
+        l.provider = std::make_unique<plugin_host::plugin_provider>(*l.inst);
+        router->add(name, *l.provider);
+        spdlog::info("plugin {} {} loaded from {}", name, l.image->version(), pc.file.string());
+        plugins.push_back(std::move(l));
+    }
+    return {};
+}
+
+void
+daemon::impl::unload_plugins()
+{
+    // Instances first (their operations are cancelled), then the clients, then the images: no plugin
+    // code may run once its image is gone. Runs with every loop stopped.
+    for(auto& l : plugins) {
+        l.provider.reset();
+        l.inst.reset();
+    }
+    http.reset();
+    ws.reset();
+    for(auto& l : plugins) {
+        auto const name = l.image->name();
+        if(!plugin_host::unload(std::move(*l.image)))
+            spdlog::warn("plugin {}: image still mapped after unload", name);
+        l.image.reset();
+    }
+    plugins.clear();
+}
+
+boost::system::result<void, std::string>
 daemon::start()
 {
     auto& d = *impl_;
@@ -181,8 +256,17 @@ daemon::start()
     fo.snapshot_delay = cfg.feed.snapshot_delay;
     fo.exchanges = cfg.feed.exchanges;
     d.feed = std::make_unique<feed::scripted_feed>(d.control.get_executor(), fo);
-    d.accounts = std::make_unique<fixed_accounts>(cfg.feed.exchanges.empty() ? "bybit" : cfg.feed.exchanges.front());
-    d.hub = std::make_unique<hub::hub>(d.control.get_executor(), *d.feed, *d.accounts, ports, cfg.limits);
+    d.router = std::make_unique<feed::provider_router>(d.control.get_executor());
+    for(auto const& exchange : cfg.feed.exchanges)
+        d.router->add(exchange, *d.feed);
+    // Plugins come after the scripted feed: a plugin serving the same exchange replaces it.
+    if(auto r = d.load_plugins(); !r)
+        return r.error();
+    auto const default_exchange = !d.plugins.empty() ? d.plugins.front().image->name()
+        : cfg.feed.exchanges.empty()                  ? std::string("bybit")
+                                                      : cfg.feed.exchanges.front();
+    d.accounts = std::make_unique<fixed_accounts>(default_exchange);
+    d.hub = std::make_unique<hub::hub>(d.control.get_executor(), *d.router, *d.accounts, ports, cfg.limits);
 
     // Client protocol.
     d.gate = std::make_shared<gateway::gateway>(*d.hub, *d.verifier, registries);
@@ -266,6 +350,8 @@ daemon::impl::shutdown()
     sio.reset();
     gate.reset();
     hub.reset();
+    unload_plugins();
+    router.reset();
     feed.reset();
     spdlog::info("tradepushd stopped");
 }

@@ -63,6 +63,20 @@ default_engineio_options()
 }
 
 /// The whole daemon configuration.
+/// One exchange plugin to load at start.
+struct plugin_config {
+    std::filesystem::path file; ///< the .so; relative names resolve against plugins.dir
+    std::string config_json;    ///< handed to the plugin's create (validated as JSON)
+};
+
+/// `[plugins]`: where plugin files are and which to load.
+struct plugins_config {
+    std::filesystem::path dir = "/usr/lib/tradepushd/plugins";
+    /// Where loaded images are copied under unique names; empty = a private directory under $TMPDIR.
+    std::filesystem::path run_dir;
+    std::vector<plugin_config> load;
+};
+
 struct daemon_config {
     /// The file it was loaded from (as given to load_file, or the source name of load_string).
     std::filesystem::path source;
@@ -80,6 +94,8 @@ struct daemon_config {
     auth_config auth;
     /// Data source.
     feed_config feed;
+    /// `[plugins]`.
+    plugins_config plugins;
     /// spdlog level name: trace|debug|info|warn|error|critical|off.
     std::string log_level = "info";
 };

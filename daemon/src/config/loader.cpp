@@ -1,6 +1,7 @@
 // The schema of tradepushd.toml: which keys exist, their ranges, and how they map onto
 // daemon_config. Documented for operators in etc/tradepushd.toml; keep both in step.
 
+#include <boost/json/parse.hpp>
 #include "config/config.hpp"
 #include "config/detail/file_io.hpp"
 #include "config/detail/toml_reader.hpp"
@@ -366,6 +367,46 @@ read_feed(table_reader& t, daemon_config& cfg)
 }
 
 void
+read_plugins(table_reader& t, daemon_config& cfg, std::filesystem::path const& base_dir)
+{
+    auto& plugins = cfg.plugins;
+    auto resolve = [&](std::filesystem::path const& p, std::filesystem::path const& against) {
+        return p.is_absolute() ? p : (against / p).lexically_normal();
+    };
+    if (auto v = t.string("dir"))
+        plugins.dir = resolve(v->value, base_dir);
+    if (auto v = t.string("run_dir"))
+        plugins.run_dir = resolve(v->value, base_dir);
+    auto load = t.tables("load");
+    t.finish();
+    if (!load)
+        return;
+    for (std::size_t i = 0; i < load->value.size(); ++i) {
+        table_reader p(t.errors(), *load->value[i], t.name_of("load") + "[" + std::to_string(i) + "]");
+        plugin_config pc;
+        auto file = p.string("file");
+        if (auto c = p.string("config")) {
+            // The plugin parses it, but a typo is better reported here, with its position.
+            boost::system::error_code ec;
+            boost::json::parse(c->value, ec);
+            if (ec)
+                t.errors().fail(c->where, p.name_of("config") + ": not valid JSON (" + ec.message() + ")");
+            pc.config_json = std::move(c->value);
+        } else {
+            pc.config_json = "{}";
+        }
+        p.finish();
+        if (!file)
+            t.errors().fail(p.where(), p.name_of("file") + ": required (the plugin's .so)");
+        pc.file = resolve(file->value, plugins.dir);
+        std::error_code fec;
+        if (!std::filesystem::is_regular_file(pc.file, fec))
+            t.errors().fail(file->where, p.name_of("file") + ": " + pc.file.string() + " is not a readable file");
+        plugins.load.push_back(std::move(pc));
+    }
+}
+
+void
 read_log(table_reader& t, daemon_config& cfg)
 {
     if (auto level = t.string("level")) {
@@ -398,6 +439,7 @@ read_document(toml::table const& root, error_sink const& errors, std::filesystem
     auto const* auth = r.table("auth");
     auto const* feed = r.table("feed");
     auto const* log = r.table("log");
+    auto const* plugins = r.table("plugins");
     // Unknown sections first: a misspelt [auht] explains a later "no keys" better than anything.
     r.finish();
 
@@ -408,6 +450,7 @@ read_document(toml::table const& root, error_sink const& errors, std::filesystem
     read_section(errors, auth, "auth", [&](table_reader& t) { read_auth(t, cfg, base_dir); });
     read_section(errors, feed, "feed", [&](table_reader& t) { read_feed(t, cfg); });
     read_section(errors, log, "log", [&](table_reader& t) { read_log(t, cfg); });
+    read_section(errors, plugins, "plugins", [&](table_reader& t) { read_plugins(t, cfg, base_dir); });
     return cfg;
 }
 

@@ -736,3 +736,48 @@ tick_interval_ms = 5
 )"),
         2, "out of range (0, or 10..3600000)");
 }
+
+TEST_CASE("[plugins]: files resolve against dir, config must be JSON, missing files are errors", "[config]")
+{
+    // data_dir (tests/data/config) holds full.toml: use it as a stand-in "plugin file".
+    auto ok = load(R"(
+[plugins]
+dir = "."
+run_dir = "run"
+[[plugins.load]]
+file = "full.toml"
+config = '{"tick_ms": 0}'
+[[plugins.load]]
+file = "minimal.toml"
+)");
+    REQUIRE(ok.has_value());
+    REQUIRE(ok->plugins.load.size() == 2);
+    CHECK(ok->plugins.load[0].file == (data_dir / "full.toml").lexically_normal());
+    CHECK(ok->plugins.load[0].config_json == R"({"tick_ms": 0})");
+    CHECK(ok->plugins.load[1].config_json == "{}");
+    CHECK(ok->plugins.run_dir == (data_dir / "run").lexically_normal());
+
+    expect_error_at(load(R"(
+[plugins]
+dir = "."
+[[plugins.load]]
+file = "no-such-plugin.so"
+)"),
+        4, "is not a readable file");
+
+    expect_error_at(load(R"(
+[plugins]
+dir = "."
+[[plugins.load]]
+file = "full.toml"
+config = '{"tick_ms": }'
+)"),
+        5, "not valid JSON");
+
+    expect_error_at(load(R"(
+[plugins]
+[[plugins.load]]
+config = '{}'
+)"),
+        2, "file: required");
+}
