@@ -36,6 +36,27 @@ struct echo_handler : session_handler {
     void on_close(std::string_view) override { ++*closes; }
 };
 
+// One HTTP/1.1 request on a fresh loopback connection, read to the end of its response.
+http::response<http::string_body>
+http_request(unsigned short port, http::verb verb, std::string target, std::string body = {},
+    std::string content_type = "text/plain;charset=UTF-8")
+{
+    net::io_context c;
+    beast::tcp_stream stream(c);
+    stream.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+    http::request<http::string_body> req(verb, target, 11);
+    req.set(http::field::host, "127.0.0.1");
+    if(!body.empty())
+        req.set(http::field::content_type, content_type);
+    req.body() = body;
+    req.prepare_payload();
+    http::write(stream, req);
+    beast::flat_buffer buf;
+    http::response<http::string_body> res;
+    http::read(stream, buf, res);
+    return res;
+}
+
 struct fixture {
     net::io_context ioc;
     std::unique_ptr<server> srv;
@@ -69,20 +90,7 @@ struct fixture {
     http::response<http::string_body> request(http::verb verb, std::string target, std::string body = {},
         std::string content_type = "text/plain;charset=UTF-8")
     {
-        net::io_context c;
-        beast::tcp_stream stream(c);
-        stream.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), srv->port()));
-        http::request<http::string_body> req(verb, target, 11);
-        req.set(http::field::host, "127.0.0.1");
-        if(!body.empty())
-            req.set(http::field::content_type, content_type);
-        req.body() = body;
-        req.prepare_payload();
-        http::write(stream, req);
-        beast::flat_buffer buf;
-        http::response<http::string_body> res;
-        http::read(stream, buf, res);
-        return res;
+        return http_request(srv->port(), verb, std::move(target), std::move(body), std::move(content_type));
     }
 
     std::string handshake()
@@ -330,18 +338,7 @@ TEST_CASE("sessions on two shards: polling requests landing on the other shard a
     std::thread tb([&] { b.run(); });
 
     auto request = [&](http::verb verb, std::string target, std::string body = {}) {
-        net::io_context c;
-        beast::tcp_stream stream(c);
-        stream.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), srv.port()));
-        http::request<http::string_body> req(verb, target, 11);
-        req.set(http::field::host, "127.0.0.1");
-        req.body() = body;
-        req.prepare_payload();
-        http::write(stream, req);
-        beast::flat_buffer buf;
-        http::response<http::string_body> res;
-        http::read(stream, buf, res);
-        return res;
+        return http_request(srv.port(), verb, std::move(target), std::move(body));
     };
     // Many sessions, each used over fresh connections: some requests must cross shards.
     for(int i = 0; i < 20; ++i) {
