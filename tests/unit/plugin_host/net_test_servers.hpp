@@ -117,12 +117,7 @@ public:
     {
         port_ = acceptor_.local_endpoint().port();
     }
-    virtual ~server_base()
-    {
-        ioc_.stop();
-        if (thread_.joinable())
-            thread_.join();
-    }
+    virtual ~server_base() { stop(); }
 
     unsigned short
     port() const
@@ -144,6 +139,16 @@ public:
     }
 
 protected:
+    /// Stops the thread. Derived destructors call it first: the thread runs their virtual session()
+    /// and must be gone before their part of the object is destroyed (TSan: vptr race otherwise).
+    void
+    stop()
+    {
+        ioc_.stop();
+        if (thread_.joinable())
+            thread_.join();
+    }
+
     void
     start()
     {
@@ -196,6 +201,7 @@ private:
 class http_test_server : public server_base {
 public:
     explicit http_test_server(ssl::context* tls = nullptr) : tls_(tls) { start(); }
+    ~http_test_server() override { stop(); }
 
 private:
     net::awaitable<void>
@@ -261,6 +267,7 @@ private:
 class ws_test_server : public server_base {
 public:
     explicit ws_test_server(ssl::context* tls = nullptr) : tls_(tls) { start(); }
+    ~ws_test_server() override { stop(); }
 
 private:
     net::awaitable<void>
