@@ -52,6 +52,9 @@ public:
     /// Status change of a public ticker stream.
     virtual void on_ticker_status(std::string_view exchange, std::string_view category,
         std::string_view symbol, stream_state state, std::string_view code, std::string_view message) = 0;
+    /// Every upstream session of `exchange` was rebuilt (a plugin reload): the next data of each of its
+    /// streams is a fresh snapshot and reaches every subscriber, even when it equals the cached state.
+    virtual void on_upstream_restart(std::string_view exchange) = 0;
 };
 
 /// The upstream side. Every call is made on the control strand, must not block, and reports back

@@ -639,6 +639,29 @@ struct hub::state {
         }
     }
 
+    // A rebuilt upstream (plugin reload) re-sends every stream's state: forget the hashes so that state
+    // reaches every subscriber even when unchanged (invariant 8), while the cache keeps serving
+    // newcomers until it arrives.
+    void
+    on_upstream_restart(std::string_view exchange)
+    {
+        std::size_t streams = 0;
+        auto forget = [&](std::unique_ptr<stream> const& sp) {
+            if(sp) {
+                sp->hash = 0;
+                ++streams;
+            }
+        };
+        for(auto& [name, u] : users)
+            for(auto& [label, a] : u.accounts)
+                if(a.acct.exchange == exchange)
+                    std::for_each(a.streams.begin(), a.streams.end(), forget);
+        for(auto& [key, t] : tickers)
+            if(t->exchange == exchange)
+                forget(t);
+        spdlog::debug("hub: upstream {} restarted, {} stream(s) expect a fresh snapshot", exchange, streams);
+    }
+
     stream*
     find_ticker(std::string_view exchange, std::string_view category, std::string_view symbol)
     {
@@ -769,6 +792,12 @@ hub::on_ticker_status(std::string_view exchange, std::string_view category, std:
 {
     if(auto* s = state_->find_ticker(exchange, category, symbol))
         state_->apply_status(*s, state, code, message);
+}
+
+void
+hub::on_upstream_restart(std::string_view exchange)
+{
+    state_->on_upstream_restart(exchange);
 }
 
 } // namespace tradepush::hub

@@ -90,6 +90,7 @@ public:
         boost::json::value data) override;
     void on_ticker_status(std::string_view exchange, std::string_view category, std::string_view symbol,
         feed::stream_state state, std::string_view code, std::string_view message) override;
+    void on_upstream_restart(std::string_view exchange) override;
 
     struct state;
 

@@ -170,3 +170,39 @@ TEST_CASE("stream_status: an error before any data reaches the subscriber; a lat
     CHECK(t.got(1, "balance").size() == 1);
     CHECK(t.got(2, "balance").size() == 1);
 }
+
+TEST_CASE("after an upstream restart the next data reaches every subscriber even when unchanged (invariant 8)")
+{
+    manual_harness t;
+    REQUIRE(t.attach(1, "alice", 0));
+    REQUIRE(t.attach(2, "bob", 1));
+    t.sub_trading(1, trading_args({"balance"}));
+    auto const ea = t.provider.last("open_account").epoch;
+    t.sub_trading(2, trading_args({"balance"}));
+    auto const eb = t.provider.last("open_account").epoch;
+    t.sub_ticker(1, ticker_args({"BTCUSDT"}));
+    auto* sink = t.provider.sink;
+    sink->on_account_data("alice", "main", stream_type::balance, balance(1), ea);
+    sink->on_account_data("bob", "main", stream_type::balance, balance(5), eb);
+    sink->on_account_data("alice", "main", stream_type::balance, balance(1), ea);
+    sink->on_ticker("bybit", "linear", "BTCUSDT", json::parse(R"({"last_price":1})"));
+    REQUIRE(t.got(1, "balance").size() == 1);
+
+    // The plugin serving "bybit" was reloaded: its fresh snapshots are pushed although equal.
+    sink->on_upstream_restart("bybit");
+    sink->on_account_data("alice", "main", stream_type::balance, balance(1), ea);
+    sink->on_account_data("bob", "main", stream_type::balance, balance(5), eb);
+    auto a = t.got(1, "balance");
+    REQUIRE(a.size() == 2);
+    CHECK(a[1].body.at("seq").to_number<std::uint64_t>() == 2);
+    CHECK(t.got(2, "balance").size() == 2);
+    sink->on_ticker("bybit", "linear", "BTCUSDT", json::parse(R"({"last_price":1})"));
+    CHECK(t.got(1, "ticker").size() == 2);
+    // Once: dedup is back for what follows.
+    sink->on_account_data("alice", "main", stream_type::balance, balance(1), ea);
+    CHECK(t.got(1, "balance").size() == 2);
+    // Another exchange's restart does not touch these streams.
+    sink->on_upstream_restart("binance");
+    sink->on_account_data("alice", "main", stream_type::balance, balance(1), ea);
+    CHECK(t.got(1, "balance").size() == 2);
+}

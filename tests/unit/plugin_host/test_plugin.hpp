@@ -315,6 +315,12 @@ struct recording_sink : feed::sink {
         ticker_statuses.push_back({std::string(exchange), std::string(category), std::string(symbol), state,
             std::string(code)});
     }
+    void
+    on_upstream_restart(std::string_view exchange) override
+    {
+        restarts.emplace_back(exchange);
+    }
+    std::vector<std::string> restarts; ///< exchanges of on_upstream_restart calls
 };
 
 /// An instance_io whose requests the test completes by hand (no network).
