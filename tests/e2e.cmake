@@ -42,19 +42,28 @@ foreach(entry IN LISTS e2e_node_tests)
     ENVIRONMENT "TRADEPUSH_DAEMON=$<TARGET_FILE:tradepushd>;TRADEPUSH_SANITIZE=${TRADEPUSH_SANITIZE}")
 endforeach()
 
-# The DESIGN §1 reconnect scenarios again, with the hub's feed running on the example exchange
-# plugin through the plugin host (loader, instance, epoch fence, provider).
+# Through the example exchange plugin (loader, instance, epoch fence, provider): the DESIGN §1
+# reconnect scenarios again (e2e.reconnect_plugin), and hot reload under load (e2e.reload).
+# name, file, timeout (s)
+set(e2e_plugin_tests
+  "reconnect_plugin\;reconnect\;600"
+  "reload\;reload\;600")
 if(TARGET tradepush_example_plugin AND TRADEPUSH_E2E_NODE)
-  add_test(NAME e2e.reconnect_plugin
-    COMMAND ${TRADEPUSH_E2E_NODE} --test --test-concurrency=1 ${e2e_dir}/reconnect.test.mjs
-    WORKING_DIRECTORY ${e2e_dir})
-  set_tests_properties(e2e.reconnect_plugin PROPERTIES
-    LABELS e2e
-    TIMEOUT 600
-    RUN_SERIAL ON
-    RESOURCE_LOCK tradepush_e2e
-    FIXTURES_REQUIRED tradepush_node_clients
-    ENVIRONMENT "TRADEPUSH_DAEMON=$<TARGET_FILE:tradepushd>;TRADEPUSH_SANITIZE=${TRADEPUSH_SANITIZE};TRADEPUSH_E2E_PLUGIN=$<TARGET_FILE:tradepush_example_plugin>;TRADEPUSH_E2E_EXCHANGE=example")
+  foreach(entry IN LISTS e2e_plugin_tests)
+    list(GET entry 0 name)
+    list(GET entry 1 file)
+    list(GET entry 2 timeout)
+    add_test(NAME e2e.${name}
+      COMMAND ${TRADEPUSH_E2E_NODE} --test --test-concurrency=1 ${e2e_dir}/${file}.test.mjs
+      WORKING_DIRECTORY ${e2e_dir})
+    set_tests_properties(e2e.${name} PROPERTIES
+      LABELS e2e
+      TIMEOUT ${timeout}
+      RUN_SERIAL ON
+      RESOURCE_LOCK tradepush_e2e
+      FIXTURES_REQUIRED tradepush_node_clients
+      ENVIRONMENT "TRADEPUSH_DAEMON=$<TARGET_FILE:tradepushd>;TRADEPUSH_SANITIZE=${TRADEPUSH_SANITIZE};TRADEPUSH_E2E_PLUGIN=$<TARGET_FILE:tradepush_example_plugin>;TRADEPUSH_E2E_EXCHANGE=example")
+  endforeach()
 endif()
 
 # name, timeout (s), run serial?

@@ -49,12 +49,14 @@ tp_test_plugin(no_completions SOURCE test_plugin.c MAP plugin.map DEFS TP_NO_COM
 tp_test_plugin(unresolved SOURCE test_plugin.c MAP plugin.map DEFS TP_UNRESOLVED)
 tp_test_plugin(unique SOURCE unique_plugin.cpp MAP unique.map UNIQUE)
 tp_test_plugin(tls_dtor SOURCE tls_plugin.cpp MAP plugin.map)
+tp_test_plugin(good_v2 SOURCE test_plugin.c MAP plugin.map DEFS "TP_VERSION=\"0.0.2\"")
+tp_test_plugin(fails_create SOURCE test_plugin.c MAP plugin.map DEFS TP_FAIL_CREATE)
 # A text file with a library's name.
 file(WRITE ${tp_plugins_out}/not_a_library.so "this is a text file, not a shared object\n")
 
 set(tp_plugin_names good wrong_major newer_minor small_struct extra_exports returns_null missing_slot no_completions
   unresolved unique
-  tls_dtor)
+  tls_dtor good_v2 fails_create)
 add_custom_target(tp_test_plugins)
 foreach(n IN LISTS tp_plugin_names)
   add_dependencies(tp_test_plugins tp_plugin_${n})
@@ -71,6 +73,11 @@ if(TARGET unit_plugin_host)
     TP_PLUGIN_NOT_A_LIBRARY="${tp_plugins_out}/not_a_library.so"
     TP_RUN_DIR="${CMAKE_CURRENT_BINARY_DIR}/loader-run"
     TP_PLUGIN_CHECK_TOOL="$<TARGET_FILE:tradepush-plugin-check>")
+  # The SDK's example plugin: a real plugin with timers and emits, for the reload tests.
+  if(TARGET tradepush_example_plugin)
+    add_dependencies(unit_plugin_host tradepush_example_plugin)
+    target_compile_definitions(unit_plugin_host PRIVATE TP_EXAMPLE_PLUGIN="$<TARGET_FILE:tradepush_example_plugin>")
+  endif()
 endif()
 
 # The tool against the good plugin must pass; against extra_exports (exports) and tls_dtor (stays

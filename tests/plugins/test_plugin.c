@@ -8,6 +8,8 @@
  *   TP_EXTRA_EXPORT   a second exported function (its version script exports it too)
  *   TP_UNRESOLVED     create calls a function nothing defines (dlopen RTLD_NOW must fail)
  *   TP_ENTRY_HOOK     a function the entry calls first (tls_plugin.cpp includes this file)
+ *   TP_VERSION        the version string (default "0.0.1"; reload tests load a "newer" build)
+ *   TP_FAIL_CREATE    create refuses with a message (a reload whose new image cannot start)
  * Without any of them this is the minimal valid plugin: instances do nothing, every command is
  * accepted, and the entry refuses a host of another major.
  */
@@ -24,6 +26,9 @@
 #endif
 #ifndef TP_STRUCT_SIZE
 #define TP_STRUCT_SIZE sizeof(tradepush_plugin_api)
+#endif
+#ifndef TP_VERSION
+#define TP_VERSION "0.0.1"
 #endif
 
 #ifdef TP_UNRESOLVED
@@ -44,6 +49,13 @@ tp_create(tradepush_host* host, const tradepush_host_api* host_api, tradepush_st
 #ifdef TP_UNRESOLVED
     if (tp_missing_function() != 0)
         return NULL;
+#endif
+#ifdef TP_FAIL_CREATE
+    if (err_cap > 0) {
+        strncpy(err, "refusing this config", err_cap - 1);
+        err[err_cap - 1] = '\0';
+    }
+    return NULL;
 #endif
     self = (tradepush_instance*)malloc(sizeof *self);
     if (self == NULL) {
@@ -121,7 +133,7 @@ static const tradepush_plugin_api tp_table = {
     TP_ABI_MINOR,
     0,
     "test",
-    "0.0.1",
+    TP_VERSION,
     "{}",
     tp_create,
 #ifdef TP_NO_DESTROY

@@ -9,10 +9,8 @@
 #include "gateway/gateway.hpp"
 #include "hub/hub.hpp"
 #include "plugin_host/http_client.hpp"
-#include "plugin_host/instance.hpp"
 #include "plugin_host/instance_io.hpp"
-#include "plugin_host/loader.hpp"
-#include "plugin_host/plugin_provider.hpp"
+#include "plugin_host/plugin_set.hpp"
 #include "plugin_host/ws_client.hpp"
 #include "socketio/server.hpp"
 
@@ -67,30 +65,31 @@ struct daemon::impl {
     std::unique_ptr<fixed_accounts> accounts;
     std::unique_ptr<feed::scripted_feed> feed;
 
-    // Exchange plugins: images, host-side instances and their providers, behind one router.
-    struct loaded {
-        std::optional<plugin_host::loaded_plugin> image;
-        std::unique_ptr<plugin_host::instance> inst;
-        std::unique_ptr<plugin_host::plugin_provider> provider;
-    };
+    // Exchange plugins (images, instances, providers) behind one router, with the HTTP/WS clients
+    // they use.
     net::ssl::context tls{net::ssl::context::tls_client};
     std::unique_ptr<plugin_host::http_client> http;
     std::unique_ptr<plugin_host::ws_client> ws;
     std::unique_ptr<plugin_host::client_io> io;
-    std::vector<loaded> plugins;
+    std::unique_ptr<plugin_host::plugin_set> plugins;
     std::unique_ptr<feed::provider_router> router;
     std::unique_ptr<hub::hub> hub;
     std::shared_ptr<gateway::gateway> gate;
     std::unique_ptr<socketio::server> sio;
     std::unique_ptr<engineio::server> eio;
     net::signal_set signals{control};
+    /// SIGUSR1: reload every plugin (blue/green), on the control thread.
+    net::signal_set reload_signals{control};
     net::steady_timer trim_timer{control};
     std::size_t sessions_at_last_trim = 0;
     std::promise<void> stopped;
     std::atomic<bool> stopping{false};
 
     std::string stats_json();
+    json::object plugins_json() const;
     boost::system::result<void, std::string> load_plugins();
+    void reload_plugins();
+    void await_reload_signal();
     void unload_plugins();
     void arm_trim();
     void shutdown();
@@ -125,21 +124,48 @@ std::string
 daemon::impl::stats_json()
 {
     // Read the hub's sizes on the control strand; the caller (a shard thread) waits briefly.
-    auto promise = std::make_shared<std::promise<hub::hub_stats>>();
+    // The plugin figures are read in the same visit to the control strand.
+    using figures = std::pair<hub::hub_stats, json::object>;
+    auto promise = std::make_shared<std::promise<figures>>();
     auto future = promise->get_future();
-    hub->stats([promise](hub::hub_stats s) { promise->set_value(s); });
+    hub->stats([this, promise](hub::hub_stats s) { promise->set_value({s, plugins_json()}); });
     json::object o;
     if(future.wait_for(std::chrono::seconds(2)) == std::future_status::ready) {
-        auto const s = future.get();
+        auto const [s, p] = future.get();
         o["hub"] = json::object{{"connections", s.connections}, {"users", s.users},
             {"account_streams", s.account_streams}, {"ticker_streams", s.ticker_streams},
             {"subscriptions", s.subscriptions}, {"open_accounts", s.open_accounts}, {"pushes", s.pushes},
             {"dedup_skips", s.dedup_skips}, {"stale_epoch_drops", s.stale_epoch_drops}, {"resets", s.resets}};
+        o["plugins"] = p;
     }
     auto const es = eio->stats();
     o["engine"] = json::object{{"sessions", es.sessions}, {"http_connections", es.http_connections}};
     o["rss_bytes"] = resident_bytes();
     return json::serialize(o);
+}
+
+// The plugins' figures; on the control strand.
+json::object
+daemon::impl::plugins_json() const
+{
+    json::object o;
+    if(!plugins)
+        return o;
+    auto const st = plugins->stats();
+    o["reloads"] = st.reloads;
+    o["reload_failures"] = st.reload_failures;
+    o["resident_after_unload"] = st.resident_after_unload;
+    json::array list;
+    for(auto const& p : plugins->status()) {
+        list.push_back(json::object{{"name", p.name}, {"version", p.version}, {"file", p.file}, {"image", p.image},
+            {"accounts", p.accounts}, {"tickers", p.tickers}, {"reloads", p.reloads},
+            {"calls", p.counters.plugin_calls}, {"overruns", p.counters.overruns},
+            {"stale_completions", p.counters.stale_completions}, {"emits", p.counters.emits},
+            {"stale_emits", p.counters.stale_emits}, {"invalid_emits", p.counters.invalid_emits},
+            {"refused_calls", p.counters.refused_calls}});
+    }
+    o["loaded"] = std::move(list);
+    return o;
 }
 
 void
@@ -171,44 +197,52 @@ daemon::impl::load_plugins()
     http = std::make_unique<plugin_host::http_client>(control.get_executor(), tls);
     ws = std::make_unique<plugin_host::ws_client>(control.get_executor(), tls);
     io = std::make_unique<plugin_host::client_io>(http.get(), ws.get());
+    // The instances live on the control executor; the hub sets their sink when it is built.
+    plugins = std::make_unique<plugin_host::plugin_set>(control.get_executor(), io.get(), run_dir);
     for(auto const& pc : cfg.plugins.load) {
-        auto image = plugin_host::load_plugin(pc.file, {run_dir});
-        if(!image)
-            return "plugin " + pc.file.string() + ": " + image.error().message;
-        loaded l;
-        l.image.emplace(std::move(*image));
-        auto const name = l.image->name();
-        // The instance lives on the control executor; the hub sets its sink when it is built.
-        l.inst = std::make_unique<plugin_host::instance>(control.get_executor(), l.image->api(), name,
-            pc.config_json, nullptr, io.get());
-        if(auto c = l.inst->create(); !c)
-            return "plugin " + name + ": create failed: " + c.error();
-        l.provider = std::make_unique<plugin_host::plugin_provider>(*l.inst);
-        router->add(name, *l.provider);
-        spdlog::info("plugin {} {} loaded from {}", name, l.image->version(), pc.file.string());
-        plugins.push_back(std::move(l));
+        auto p = plugins->load({pc.file, pc.config_json});
+        if(!p)
+            return p.error();
+        auto const names = plugins->names();
+        router->add(names.back(), **p);
     }
     return {};
 }
 
 void
+daemon::impl::reload_plugins()
+{
+    if(!plugins || plugins->names().empty()) {
+        spdlog::warn("plugin reload requested, but no plugin is loaded");
+        return;
+    }
+    // One at a time; a refusal (logged by the set) leaves that plugin serving and the others still reload.
+    for(auto const& name : plugins->names())
+        static_cast<void>(plugins->reload(name));
+}
+
+void
+daemon::impl::await_reload_signal()
+{
+    reload_signals.async_wait([this](boost::system::error_code ec, int) {
+        if(ec)
+            return;
+        spdlog::info("SIGUSR1: reloading plugins");
+        reload_plugins();
+        await_reload_signal();
+    });
+}
+
+void
 daemon::impl::unload_plugins()
 {
-    // Instances first (their operations are cancelled), then the clients, then the images: no plugin
-    // code may run once its image is gone. Runs with every loop stopped.
-    for(auto& l : plugins) {
-        l.provider.reset();
-        l.inst.reset();
-    }
+    // Instances first (their operations are cancelled), then the images: no plugin code may run once
+    // its image is gone. Then the clients. Runs with every loop stopped.
+    if(plugins)
+        plugins->unload_all();
+    plugins.reset();
     http.reset();
     ws.reset();
-    for(auto& l : plugins) {
-        auto const name = l.image->name();
-        if(!plugin_host::unload(std::move(*l.image)))
-            spdlog::warn("plugin {}: image still mapped after unload", name);
-        l.image.reset();
-    }
-    plugins.clear();
 }
 
 boost::system::result<void, std::string>
@@ -220,6 +254,7 @@ daemon::start()
     // queued for run() instead of killing the process half-way.
     d.signals.add(SIGINT);
     d.signals.add(SIGTERM);
+    d.reload_signals.add(SIGUSR1);
 
     // Authentication keys.
     auth::verifier_options vo;
@@ -262,7 +297,7 @@ daemon::start()
     // Plugins come after the scripted feed: a plugin serving the same exchange replaces it.
     if(auto r = d.load_plugins(); !r)
         return r.error();
-    auto const default_exchange = !d.plugins.empty() ? d.plugins.front().image->name()
+    auto const default_exchange = d.plugins && !d.plugins->names().empty() ? d.plugins->names().front()
         : cfg.feed.exchanges.empty()                  ? std::string("bybit")
                                                       : cfg.feed.exchanges.front();
     d.accounts = std::make_unique<fixed_accounts>(default_exchange);
@@ -297,7 +332,10 @@ daemon::start()
     d.control_work.emplace(d.control.get_executor());
     for(auto& ctx : d.shard_contexts)
         d.shard_work.emplace_back(ctx->get_executor());
-    net::post(d.control, [&d] { d.arm_trim(); });
+    net::post(d.control, [&d] {
+        d.arm_trim();
+        d.await_reload_signal();
+    });
     d.threads.emplace_back([&d] { d.control.run(); });
     for(auto& ctx : d.shard_contexts)
         d.threads.emplace_back([c = ctx.get()] { c->run(); });
@@ -332,6 +370,7 @@ daemon::impl::shutdown()
         return;
     boost::system::error_code ec;
     signals.cancel(ec);
+    reload_signals.cancel(ec);
     net::post(control, [this] { trim_timer.cancel(); });
     // Close every client transport so clients reconnect elsewhere, let the disconnects reach the
     // hub, then stop the loops.
