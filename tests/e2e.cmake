@@ -18,7 +18,8 @@ set(e2e_node_tests
   "slow_consumer\;300\;ON"
   "bad_input\;300\;OFF"
   "auth_header\;120\;OFF"
-  "cli\;120\;OFF")
+  "cli\;120\;OFF"
+  "credentials\;120\;OFF")
 
 foreach(entry IN LISTS e2e_node_tests)
   list(GET entry 0 name)

@@ -121,6 +121,8 @@ export async function startDaemon(overrides = {}) {
   if (!bin) throw new Error('TRADEPUSH_DAEMON must point at the tradepushd binary');
   const cfg = {};
   for (const [t, v] of Object.entries(DEFAULT_CONFIG)) cfg[t] = { ...v, ...(overrides[t] ?? {}) };
+  // Tables the defaults do not have (e.g. credentials) are taken as given.
+  for (const [t, v] of Object.entries(overrides)) if (!(t in cfg)) cfg[t] = v;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tradepush-e2e-'));
   const cfgPath = path.join(dir, 'tradepushd.toml');
   fs.writeFileSync(cfgPath, toToml(cfg));

@@ -1,6 +1,7 @@
 #include "app/daemon.hpp"
 
 #include "app/fixed_accounts.hpp"
+#include "app/store_accounts.hpp"
 #include "auth/jwt_verifier.hpp"
 #include "config/listener.hpp"
 #include "engineio/server.hpp"
@@ -62,7 +63,7 @@ struct daemon::impl {
 
     std::vector<std::unique_ptr<gateway::shard_registry>> registries;
     std::optional<auth::jwt_verifier> verifier;
-    std::unique_ptr<fixed_accounts> accounts;
+    std::unique_ptr<hub::account_directory> accounts;
     std::unique_ptr<feed::scripted_feed> feed;
 
     // Exchange plugins (images, instances, providers) behind one router, with the HTTP/WS clients
@@ -300,7 +301,13 @@ daemon::start()
     auto const default_exchange = d.plugins && !d.plugins->names().empty() ? d.plugins->names().front()
         : cfg.feed.exchanges.empty()                  ? std::string("bybit")
                                                       : cfg.feed.exchanges.front();
-    d.accounts = std::make_unique<fixed_accounts>(default_exchange);
+    if(cfg.credentials.store) {
+        d.accounts = std::make_unique<store_accounts>(cfg.credentials.store);
+        spdlog::info("credentials: {} user(s), {} account(s) from {}", cfg.credentials.store->users.size(),
+            cfg.credentials.store->accounts(), cfg.credentials.file.string());
+    } else {
+        d.accounts = std::make_unique<fixed_accounts>(default_exchange);
+    }
     d.hub = std::make_unique<hub::hub>(d.control.get_executor(), *d.router, *d.accounts, ports, cfg.limits);
 
     // Client protocol.

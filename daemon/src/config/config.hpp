@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -62,7 +63,16 @@ default_engineio_options()
     return o;
 }
 
-/// The whole daemon configuration.
+struct credentials;
+
+/// `[credentials]`: the store of users' exchange accounts (config/credentials.hpp).
+struct credentials_config {
+    /// Empty: no store; every user gets one keyless account on the default exchange (demo feeds).
+    std::filesystem::path file;
+    /// Loaded and validated together with the config; null when `file` is empty.
+    std::shared_ptr<credentials const> store;
+};
+
 /// One exchange plugin to load at start.
 struct plugin_config {
     std::filesystem::path file; ///< the .so; relative names resolve against plugins.dir
@@ -77,6 +87,7 @@ struct plugins_config {
     std::vector<plugin_config> load;
 };
 
+/// The whole daemon configuration.
 struct daemon_config {
     /// The file it was loaded from (as given to load_file, or the source name of load_string).
     std::filesystem::path source;
@@ -96,6 +107,8 @@ struct daemon_config {
     feed_config feed;
     /// `[plugins]`.
     plugins_config plugins;
+    /// `[credentials]`.
+    credentials_config credentials;
     /// spdlog level name: trace|debug|info|warn|error|critical|off.
     std::string log_level = "info";
 };

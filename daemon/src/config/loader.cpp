@@ -3,6 +3,7 @@
 
 #include <boost/json/parse.hpp>
 #include "config/config.hpp"
+#include "config/credentials.hpp"
 #include "config/detail/file_io.hpp"
 #include "config/detail/toml_reader.hpp"
 
@@ -407,6 +408,23 @@ read_plugins(table_reader& t, daemon_config& cfg, std::filesystem::path const& b
 }
 
 void
+read_credentials(table_reader& t, daemon_config& cfg, std::filesystem::path const& base_dir)
+{
+    auto file = t.string("file");
+    t.finish();
+    if (!file)
+        return;
+    if (file->value.empty())
+        t.errors().fail(file->where, t.name_of("file") + ": empty (leave out [credentials] to run without a store)");
+    std::filesystem::path p = file->value;
+    cfg.credentials.file = p.is_absolute() ? p : (base_dir / p).lexically_normal();
+    auto store = load_credentials_file(cfg.credentials.file);
+    if (!store)
+        t.errors().fail(file->where, t.name_of("file") + ": " + store.error().message);
+    cfg.credentials.store = std::make_shared<credentials const>(std::move(*store));
+}
+
+void
 read_log(table_reader& t, daemon_config& cfg)
 {
     if (auto level = t.string("level")) {
@@ -440,6 +458,7 @@ read_document(toml::table const& root, error_sink const& errors, std::filesystem
     auto const* feed = r.table("feed");
     auto const* log = r.table("log");
     auto const* plugins = r.table("plugins");
+    auto const* creds = r.table("credentials");
     // Unknown sections first: a misspelt [auht] explains a later "no keys" better than anything.
     r.finish();
 
@@ -451,6 +470,7 @@ read_document(toml::table const& root, error_sink const& errors, std::filesystem
     read_section(errors, feed, "feed", [&](table_reader& t) { read_feed(t, cfg); });
     read_section(errors, log, "log", [&](table_reader& t) { read_log(t, cfg); });
     read_section(errors, plugins, "plugins", [&](table_reader& t) { read_plugins(t, cfg, base_dir); });
+    read_section(errors, creds, "credentials", [&](table_reader& t) { read_credentials(t, cfg, base_dir); });
     return cfg;
 }
 

@@ -1,0 +1,79 @@
+// The credentials store end to end: a user gets exactly the accounts the file lists (the first is the
+// default, others by label), a user it does not list gets no_account, and a file others may read
+// keeps the daemon from starting.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, TRADING_TYPES, startDaemon, stopChecked, subscribeTrading } from './daemon.mjs';
+
+let dir;
+let creds;
+let d;
+
+// The scripted feed serves "bybit": the accounts live there.
+const STORE = `[[users.alice]]
+label = "main"
+exchange = "bybit"
+network = "testnet"
+api_key = "KEY-main"
+api_secret = "secret-main-never-logged"
+
+[[users.alice]]
+label = "second"
+exchange = "bybit"
+network = "demo"
+api_key = "KEY-second"
+api_secret = "secret-second-never-logged"
+`;
+
+before(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tradepush-creds-'));
+  creds = path.join(dir, 'credentials.toml');
+  fs.writeFileSync(creds, STORE, { mode: 0o600 });
+  d = await startDaemon({ credentials: { file: creds }, log: { level: 'debug' } });
+});
+
+after(async () => {
+  if (d) await stopChecked(d);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('a listed user gets the default account, and another one by label', async () => {
+  assert.match(d.log(), /credentials: 1 user\(s\), 2 account\(s\)/);
+  const a = await Client.connect(d, 'alice');
+  const { snaps } = await subscribeTrading(a);
+  for (const t of TRADING_TYPES) assert.equal(snaps[t].account, 'main');
+  const mark = a.mark();
+  const { ack } = await a.request('subscribe_trading', { types: ['balance'], account: 'second' });
+  assert.equal(ack.ok, true, JSON.stringify(ack));
+  await a.waitEvents(mark, ['balance'], 2000);
+  assert.equal(a.since(mark, 'balance')[0].args[0].account, 'second');
+  const { ack: unknown } = await a.request('subscribe_trading', { types: ['balance'], account: 'third' });
+  assert.equal(unknown.ok, false);
+  assert.equal(unknown.error.code, 'unknown_account');
+  a.close();
+  assert.doesNotMatch(d.log(), /never-logged/, 'no secret in the log');
+});
+
+test('a user the store does not list gets no_account', async () => {
+  const b = await Client.connect(d, 'bob');
+  const { ack } = await b.request('subscribe_trading', { types: TRADING_TYPES });
+  assert.equal(ack.ok, false);
+  assert.equal(ack.error.code, 'no_account');
+  b.close();
+});
+
+test('a credentials file others may read keeps the daemon from starting', () => {
+  const open = path.join(dir, 'open.toml');
+  fs.writeFileSync(open, STORE, { mode: 0o644 });
+  fs.chmodSync(open, 0o644);
+  const cfg = path.join(dir, 'cfg.toml');
+  fs.writeFileSync(cfg, `[credentials]\nfile = "open.toml"\n[[auth.keys]]\nalg = "HS256"\nsecret = "test-secret-test-secret-test-secret-0123"\n`);
+  const r = spawnSync(process.env.TRADEPUSH_DAEMON, ['--config', cfg, '--check-config'], { encoding: 'utf8', timeout: 10000 });
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /credentials\.file: .*open\.toml: credentials file has mode 0644.*chmod 600/);
+  assert.doesNotMatch(r.stderr, /never-logged/);
+});
