@@ -89,3 +89,13 @@ set_tests_properties("plugin_check: good" "plugin_check: extra_exports" "plugin_
 set_tests_properties("plugin_check: extra_exports" "plugin_check: tls_dtor" PROPERTIES WILL_FAIL TRUE)
 # Test plugins must exist before the tool runs against them.
 add_dependencies(tradepush-plugin-check tp_test_plugins)
+# Its create/destroy and reset_user checks run on the conformance kit's fake host.
+target_link_libraries(tradepush-plugin-check PRIVATE tradepush::conformance)
+# The SDK's example plugin and the plugin guide's minimal plugin (tests/sdk.cmake) must pass the loader checks.
+add_test(NAME "plugin_check: example" COMMAND tradepush-plugin-check $<TARGET_FILE:tradepush_example_plugin>)
+set_tests_properties("plugin_check: example" PROPERTIES LABELS "plugins;sdk" TIMEOUT 120)
+if(TARGET tradepush_sdk_guide_plugin)
+  add_test(NAME "plugin_check: plugin guide's minimal plugin" COMMAND tradepush-plugin-check
+    $<TARGET_FILE:tradepush_sdk_guide_plugin>)
+  set_tests_properties("plugin_check: plugin guide's minimal plugin" PROPERTIES LABELS "plugins;sdk" TIMEOUT 120)
+endif()

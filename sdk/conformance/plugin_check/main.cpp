@@ -4,14 +4,15 @@
 //
 //   tradepush-plugin-check lib.so [--iterations N]
 //
-// The stub host does no I/O: operations get ids and never complete, logs are counted.
+// Instances run on the conformance kit's fake host (sdk/conformance/kit): no I/O, a virtual clock, and
+// its contract checks applied to the create/destroy and reset_user cycles.
 
 #include "plugin_host/elf_check.hpp"
 #include "plugin_host/loader.hpp"
 
-#include <tradepush/plugin_abi.h>
+#include <tradepush/conformance/fake_host.hpp>
 
-#include <openssl/hmac.h>
+#include <tradepush/plugin_abi.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -31,115 +32,21 @@ namespace ph = tradepush::plugin_host;
 namespace {
 
 //------------------------------------------------------------------------------
-// Stub host
+// Host
 
-/// What the stub host saw; one per process (the checks run sequentially on one thread).
-struct stub_state {
-    std::uint64_t next_op = 0;
-    std::uint64_t logs = 0;
-    std::uint64_t ops_started = 0;
-    std::uint64_t emits = 0;
-    std::uint64_t clock_ns = 0;
-};
+// The instance-level checks run on the conformance kit's fake host: the same host table, epoch fence and
+// contract checks (strand affinity, callback budget, escaped exceptions) as tradepush-plugin-conformance,
+// with a virtual clock, so nothing here does I/O.
+namespace tc = tradepush::conformance;
 
-stub_state stub;
-
-void
-stub_log(tradepush_host*, int, tradepush_str)
+/// The contract breaches a fake host recorded, as "kind: detail, ..." (empty when none).
+std::string
+violations_text(tc::fake_host const& h)
 {
-    ++stub.logs;
-}
-std::uint64_t
-stub_now_ns(tradepush_host*)
-{
-    return stub.clock_ns += 1000;
-}
-std::uint64_t
-stub_wall_ms(tradepush_host*)
-{
-    return 1'700'000'000'000ULL + stub.clock_ns / 1'000'000;
-}
-tradepush_op
-stub_timer_start(tradepush_host*, tradepush_owner const*, std::uint64_t, std::uint64_t)
-{
-    ++stub.ops_started;
-    return ++stub.next_op;
-}
-tradepush_op
-stub_http_request(tradepush_host*, tradepush_owner const*, tradepush_http_request const*, std::uint64_t)
-{
-    ++stub.ops_started;
-    return ++stub.next_op;
-}
-tradepush_op
-stub_ws_open(tradepush_host*, tradepush_owner const*, tradepush_ws_open const*, std::uint64_t)
-{
-    ++stub.ops_started;
-    return ++stub.next_op;
-}
-tradepush_status
-stub_ws_send(tradepush_host*, tradepush_op, tradepush_str, int)
-{
-    return TRADEPUSH_OK;
-}
-void
-stub_op_cancel(tradepush_host*, tradepush_op)
-{
-}
-tradepush_status
-stub_hmac_sha256(tradepush_host*, tradepush_str key, tradepush_str msg, std::uint8_t out[32])
-{
-    unsigned int len = 32;
-    if (HMAC(EVP_sha256(), key.ptr, static_cast<int>(key.len), reinterpret_cast<unsigned char const*>(msg.ptr),
-            msg.len, out, &len)
-        == nullptr)
-        return TRADEPUSH_E_INTERNAL;
-    return TRADEPUSH_OK;
-}
-void
-stub_emit_data(tradepush_host*, tradepush_owner const*, tradepush_str, int, tradepush_str, tradepush_str,
-    tradepush_str)
-{
-    ++stub.emits;
-}
-void
-stub_emit_status(tradepush_host*, tradepush_owner const*, tradepush_str, int, tradepush_str, tradepush_str, int,
-    tradepush_str, tradepush_str)
-{
-    ++stub.emits;
-}
-void
-stub_metric(tradepush_host*, tradepush_str, int, double)
-{
-}
-
-tradepush_host_api const stub_api = {
-    .struct_size = sizeof(tradepush_host_api),
-    .abi_major = TRADEPUSH_ABI_MAJOR,
-    .abi_minor = TRADEPUSH_ABI_MINOR,
-    .reserved = 0,
-    .log = stub_log,
-    .now_ns = stub_now_ns,
-    .wall_ms = stub_wall_ms,
-    .timer_start = stub_timer_start,
-    .http_request = stub_http_request,
-    .ws_open = stub_ws_open,
-    .ws_send = stub_ws_send,
-    .op_cancel = stub_op_cancel,
-    .hmac_sha256 = stub_hmac_sha256,
-    .emit_data = stub_emit_data,
-    .emit_status = stub_emit_status,
-    .metric = stub_metric,
-};
-
-// Any distinct non-null address works as the opaque host context.
-char stub_host_storage;
-auto* const stub_host = reinterpret_cast<tradepush_host*>(&stub_host_storage);
-
-tradepush_str
-str(std::string_view s)
-{
-    return {s.data(), s.size()};
+    std::string out;
+    for (auto const& v : h.violations())
+        out += (out.empty() ? "" : ", ") + std::string(tc::to_string(v.kind)) + ": " + v.detail;
+    return out;
 }
 
 //------------------------------------------------------------------------------
@@ -163,17 +70,6 @@ join(std::vector<std::string> const& v)
     for (auto const& s : v)
         out += (out.empty() ? "" : ", ") + s;
     return out;
-}
-
-/// Creates one instance with config "{}"; the error text of a refusal goes to `err`.
-tradepush_instance*
-create_instance(tradepush_plugin_api const& api, std::string& err)
-{
-    char buf[512] = {};
-    tradepush_instance* inst = api.create(stub_host, &stub_api, str("{}"), buf, sizeof buf);
-    if (inst == nullptr)
-        err = buf[0] ? std::string(buf, strnlen(buf, sizeof buf)) : "create returned NULL without a message";
-    return inst;
 }
 
 //------------------------------------------------------------------------------
@@ -250,38 +146,40 @@ check_loaded(ph::loaded_plugin const& p, unsigned iterations)
 
     // create/destroy N times with config "{}".
     {
+        tc::fake_host host{api};
         std::string err;
         unsigned done = 0;
         for (; done < iterations; ++done) {
-            tradepush_instance* inst = create_instance(api, err);
-            if (inst == nullptr)
+            if (!host.create("{}", &err))
                 break;
-            api.destroy(inst);
+            host.destroy();
         }
-        report(done == iterations, "create_destroy",
-            done == iterations ? std::to_string(iterations) + " cycles, " + std::to_string(stub.ops_started)
-                    + " ops started, " + std::to_string(stub.logs) + " log lines"
-                               : "create failed at cycle " + std::to_string(done) + ": " + err);
+        auto const breaches = violations_text(host);
+        report(done == iterations && breaches.empty(), "create_destroy",
+            done != iterations ? "create failed at cycle " + std::to_string(done) + ": " + err
+                : !breaches.empty() ? breaches
+                                    : std::to_string(iterations) + " cycles, " + std::to_string(host.plugin_calls())
+                        + " calls, " + std::to_string(host.logs().size()) + " log lines");
     }
 
     // reset_user is idempotent and accepts users it never saw.
     {
+        tc::fake_host host{api};
         std::string err;
-        tradepush_instance* inst = create_instance(api, err);
-        if (inst == nullptr) {
+        if (!host.create("{}", &err)) {
             report(false, "reset_user", "create failed: " + err);
         } else {
-            tradepush_owner const unknown{str("plugin-check-unknown-user"), 7};
-            tradepush_owner const user{str("plugin-check-user"), 1};
-            int const a = api.reset_user(inst, &unknown);
-            int const b = api.reset_user(inst, &user);
-            int const c = api.reset_user(inst, &user);
-            api.destroy(inst);
-            bool const ok = a == TRADEPUSH_OK && b == TRADEPUSH_OK && c == TRADEPUSH_OK;
+            int const a = host.reset_user("plugin-check-unknown-user");
+            int const b = host.reset_user("plugin-check-user");
+            int const c = host.reset_user("plugin-check-user");
+            host.destroy();
+            auto const breaches = violations_text(host);
+            bool const ok = a == TRADEPUSH_OK && b == TRADEPUSH_OK && c == TRADEPUSH_OK && breaches.empty();
             report(ok, "reset_user",
                 ok ? "unknown user and twice: TRADEPUSH_OK"
-                   : "statuses unknown=" + std::to_string(a) + " first=" + std::to_string(b)
-                        + " second=" + std::to_string(c) + " (expected 0)");
+                   : !breaches.empty() ? breaches
+                                       : "statuses unknown=" + std::to_string(a) + " first=" + std::to_string(b)
+                            + " second=" + std::to_string(c) + " (expected 0)");
         }
     }
 }

@@ -207,8 +207,8 @@ public:
     }
 
     /// An HTTP request finished. This simulator starts none, so nothing arrives here; a real adapter
-    /// parses the REST answer (response.status, response.body) and emits. Implemented anyway because
-    /// tradepushd's loader requires every completion slot (a missing handler would be a NULL slot).
+    /// parses the REST answer (response.status, response.body) and emits. Kept as a template for authors:
+    /// completion slots are optional (a plugin that never starts a request may leave it out).
     void
     on_http_done(sdk::op, std::uint64_t, sdk::http_response const& response)
     {
@@ -426,7 +426,7 @@ private:
             append_fixed(json, s.balance_cents + unrealized, 2);
             json += R"(,"available_balance":)";
             append_fixed(json, s.balance_cents, 2);
-            json += R"(,"unrealized_pnl":)";
+            json += R"(,"unrealised_pnl":)";
             append_fixed(json, unrealized, 2);
             json += '}';
             host_.emit_data(owner, label, sdk::stream::balance, json);
@@ -438,15 +438,15 @@ private:
             append_fixed(json, s.entry_price_cents, 2);
             json += R"(,"mark_price":)";
             append_fixed(json, s.mark_price_cents, 2);
-            json += R"(,"unrealized_pnl":)";
+            json += R"(,"unrealised_pnl":)";
             append_fixed(json, unrealized, 2);
             json += "}]}";
             host_.emit_data(owner, label, sdk::stream::positions, json);
         }
         if(sdk::has_stream(mask, sdk::stream::pnl)) {
-            json = R"({"realized_pnl":)";
+            json = R"({"realised_pnl":)";
             append_fixed(json, s.realized_cents, 2);
-            json += R"(,"unrealized_pnl":)";
+            json += R"(,"unrealised_pnl":)";
             append_fixed(json, unrealized, 2);
             json += R"(,"total_pnl":)";
             append_fixed(json, s.realized_cents + unrealized, 2);

@@ -1,6 +1,9 @@
-// Loads the built example plugin (and a test-only throwing plugin) with plain dlopen/dlsym, as any host
-// would, and drives them through a minimal fake host: emits are recorded, timers fire only when the test
-// says so. No daemon code is involved, so this checks the SDK and the ABI alone.
+// Loads the built example plugin (and a test-only throwing plugin) with dlopen, as any host would (through
+// the conformance kit's plugin_library), and drives them through a minimal hand-rolled fake host: emits
+// are recorded, timers fire only when the test says so, and the host table can be truncated (an older
+// host), which the kit's fake_host does not offer. No daemon code is involved: this checks the SDK and the
+// ABI alone.
+#include <tradepush/conformance/plugin_library.hpp>
 #include <tradepush/plugin_abi.h>
 
 #include <catch2/catch.hpp>
@@ -8,6 +11,8 @@
 #include <boost/json.hpp>
 
 #include <dlfcn.h>
+
+#include <memory>
 
 #include <algorithm>
 #include <cstddef>
@@ -132,26 +137,20 @@ struct fake_host {
     }
 };
 
-/// A dlopen'ed plugin image, closed on scope exit.
+/// A dlopen'ed plugin image, closed on scope exit: the conformance kit's loader (dlopen RTLD_NOW |
+/// RTLD_LOCAL, the entry symbol, ABI negotiation), with the raw entry kept for renegotiation checks.
 struct library {
-    void* handle{nullptr};
+    std::unique_ptr<tradepush::conformance::plugin_library> image;
     tradepush_plugin_entry_fn entry{nullptr};
 
     explicit library(char const* path)
     {
-        handle = ::dlopen(path, RTLD_NOW | RTLD_LOCAL);
-        INFO("dlopen " << path << ": " << (handle ? "" : ::dlerror()));
-        REQUIRE(handle != nullptr);
-        entry = reinterpret_cast<tradepush_plugin_entry_fn>(::dlsym(handle, TRADEPUSH_PLUGIN_ENTRY_SYMBOL));
-        REQUIRE(entry != nullptr);
+        std::string error;
+        image = tradepush::conformance::plugin_library::open(path, error);
+        INFO("open " << path << ": " << error);
+        REQUIRE(image != nullptr);
+        entry = image->entry();
     }
-    ~library()
-    {
-        if(handle)
-            ::dlclose(handle);
-    }
-    library(library const&) = delete;
-    library& operator=(library const&) = delete;
 };
 
 /// An instance of a plugin, destroyed on scope exit.
