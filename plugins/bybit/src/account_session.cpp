@@ -1,0 +1,857 @@
+#include "account_session.hpp"
+
+#include "normalize.hpp"
+#include "pnl.hpp"
+#include "rest_request.hpp"
+#include "signing.hpp"
+
+#include <boost/json/parse.hpp>
+
+#include <utility>
+
+namespace tradepush::bybit {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::uint32_t all_streams = sdk::stream_bit(sdk::stream::balance) | sdk::stream_bit(sdk::stream::positions)
+    | sdk::stream_bit(sdk::stream::pnl) | sdk::stream_bit(sdk::stream::orders);
+
+// Bounds a runaway pagination (a server repeating cursors): 50 pages of 200 rows is far beyond any account.
+constexpr std::size_t max_pages = 50;
+
+// Consecutive auth refusals on the private stream before the key is declared bad (the first one may be
+// an `expires` that went stale in flight; it gets a clock re-sync and one more try).
+constexpr unsigned max_auth_failures = 2;
+
+// 10002 answers in a row before giving up on re-syncing and backing off instead.
+constexpr unsigned max_clock_failures = 2;
+
+std::string_view
+string_member(json::object const& o, std::string_view key)
+{
+    auto const* v = o.if_contains(key);
+    return (v && v->is_string()) ? std::string_view(v->as_string()) : std::string_view{};
+}
+
+} // namespace
+
+std::uint32_t
+streams_of(resource r) noexcept
+{
+    switch(r) {
+    case resource::wallet: return sdk::stream_bit(sdk::stream::balance);
+    case resource::positions: return sdk::stream_bit(sdk::stream::positions) | sdk::stream_bit(sdk::stream::pnl);
+    case resource::orders: return sdk::stream_bit(sdk::stream::orders);
+    }
+    return 0;
+}
+
+account_session::account_session(account_services& svc, std::uint64_t id, sdk::owner owner,
+    sdk::account const& account, network net)
+    : svc_(svc)
+    , id_(id)
+    , owner_(std::move(owner))
+    , label_(account.label)
+    , api_key_(account.api_key)
+    , api_secret_(account.api_secret)
+    , net_(net)
+    , ws_backoff_(svc.cfg().backoff, svc.next_seed())
+{
+    for(auto& f : fetches_)
+        f.retry = backoff(svc.cfg().backoff, svc.next_seed());
+}
+
+account_session::~account_session()
+{
+    stop();
+}
+
+void
+account_session::log(sdk::log_level level, std::string_view message) const
+{
+    // User and label identify the session; the key and secret never appear in a log line.
+    std::string line = "account ";
+    line += owner_.user;
+    line += '/';
+    line += label_;
+    line += ": ";
+    line += message;
+    svc_.host().log(level, line);
+}
+
+void
+account_session::start(std::uint32_t mask)
+{
+    mask_ |= mask & all_streams;
+    refresh(mask_);
+    connect_ws();
+    arm_reconcile();
+}
+
+void
+account_session::request(std::uint32_t mask)
+{
+    mask &= all_streams;
+    mask_ |= mask;
+    if(failed_) {
+        // Say again why nothing flows: a new subscriber must not meet silence.
+        for(int s = 0; s < 4; ++s) {
+            auto const bit = sdk::stream_bit(static_cast<sdk::stream>(s));
+            auto& st = status_[static_cast<std::size_t>(s)];
+            if(!(mask & bit))
+                continue;
+            if(st.state < 0) {
+                // A stream first asked for after the failure gets the failure's reason.
+                st.state = static_cast<int>(sdk::stream_state::error);
+                st.code = fatal_.code;
+                st.message = fatal_.message;
+            }
+            svc_.host().emit_status(owner_, label_, static_cast<sdk::stream>(s), {}, {},
+                static_cast<sdk::stream_state>(st.state), st.code, st.message);
+        }
+        return;
+    }
+    // The cached state at once (the hub wants a snapshot within a second), then a fresh one.
+    if((mask & sdk::stream_bit(sdk::stream::balance)) && state_.has_balance)
+        emit_balance(true);
+    if((mask & sdk::stream_bit(sdk::stream::positions)) && state_.has_positions)
+        emit_positions(true);
+    if((mask & sdk::stream_bit(sdk::stream::pnl)) && state_.has_positions)
+        emit_pnl(true);
+    if((mask & sdk::stream_bit(sdk::stream::orders)) && state_.has_orders)
+        emit_orders(true);
+    refresh(mask);
+}
+
+void
+account_session::stop()
+{
+    if(stopped_)
+        return;
+    stopped_ = true;
+    auto const& h = svc_.host();
+    for(auto& f : fetches_) {
+        h.cancel(f.op);
+        h.cancel(f.retry_timer);
+        f.op = f.retry_timer = 0;
+    }
+    h.cancel(ws_op_);
+    h.cancel(ping_timer_);
+    h.cancel(reconnect_timer_);
+    h.cancel(reconcile_timer_);
+    ws_op_ = ping_timer_ = reconnect_timer_ = reconcile_timer_ = 0;
+    ws_state_ = ws_state::stopped;
+    for(auto const& s : mark_symbols_)
+        svc_.mark_interest(net_, s, false);
+    mark_symbols_.clear();
+}
+
+//--- REST ------------------------------------------------------------------------------------------
+
+void
+account_session::refresh(std::uint32_t mask)
+{
+    if(mask & streams_of(resource::wallet))
+        start_fetch(resource::wallet);
+    if(mask & streams_of(resource::positions))
+        start_fetch(resource::positions);
+    if(mask & streams_of(resource::orders))
+        start_fetch(resource::orders);
+}
+
+void
+account_session::start_fetch(resource r)
+{
+    if(failed_ || stopped_)
+        return;
+    auto& f = fetch_of(r);
+    if(f.op != 0) {
+        // A fetch is in flight and may predate the change that asked for this one: fetch again after it.
+        f.again = true;
+        return;
+    }
+    if(f.retry_timer != 0)
+        return; // a retry is already scheduled (rate limit or backoff): do not hammer
+    if(!svc_.clock_ready(net_)) {
+        f.waiting_clock = true;
+        svc_.resync_clock(net_, false);
+        return;
+    }
+    f.waiting_clock = false;
+    f.again = false;
+    f.resume = false;
+    f.coin = 0;
+    f.pages = 0;
+    f.cursor.clear();
+    f.positions.clear();
+    f.orders.clear();
+    send_page(r);
+}
+
+void
+account_session::send_page(resource r)
+{
+    auto& f = fetch_of(r);
+    auto const& cfg = svc_.cfg();
+    rest_call call;
+    session_op purpose = session_op::http_wallet;
+    switch(r) {
+    case resource::wallet:
+        call = wallet_balance_call();
+        break;
+    case resource::positions:
+        call = position_list_call(cfg.settle_coins[f.coin], f.cursor);
+        purpose = session_op::http_positions;
+        break;
+    case resource::orders:
+        call = open_orders_call(cfg.settle_coins[f.coin], f.cursor);
+        purpose = session_op::http_orders;
+        break;
+    }
+
+    // Sign the query exactly as it goes on the wire, with a fresh timestamp (never replay a signature).
+    auto const ts = svc_.server_now_ms(net_);
+    auto const recv = static_cast<std::uint64_t>(cfg.recv_window.count());
+    digest d{};
+    if(svc_.host().hmac_sha256(api_secret_, rest_sign_payload(ts, api_key_, recv, call.query), d) != sdk::status::ok) {
+        on_rest_failure(r, failure{failure_kind::transient, "plugin_error", "host HMAC service failed", 0, 0}, {});
+        return;
+    }
+    sdk::http_request req;
+    req.method = "GET";
+    req.url = call.url(cfg.urls_of(net_).rest);
+    req.headers = rest_auth_headers(api_key_, ts, recv, to_hex(d));
+    req.timeout = cfg.request_timeout;
+    f.op = svc_.host().http(owner_, req, cookie(purpose));
+    if(f.op == 0)
+        on_rest_failure(r,
+            failure{failure_kind::transient, "exchange_unavailable", "host refused the HTTP request", 0, 0}, {});
+}
+
+void
+account_session::on_rest(resource r, sdk::http_response const& response)
+{
+    auto& f = fetch_of(r);
+    f.op = 0;
+    auto const rl = parse_rate_limit(response.headers);
+    if(rl.remaining)
+        svc_.host().metric("bybit_rate_limit_remaining", sdk::metric_kind::gauge, static_cast<double>(*rl.remaining));
+    auto outcome = classify_response(response.status, response.error, response.body);
+    if(outcome.error) {
+        on_rest_failure(r, *outcome.error, rl);
+        return;
+    }
+    auto const& result = outcome.ok->result;
+    auto const& coins = svc_.cfg().settle_coins;
+
+    switch(r) {
+    case resource::wallet: {
+        auto w = parse_wallet_result(result);
+        if(!w) {
+            on_rest_failure(r, failure{failure_kind::bad_response, "exchange_bad_response",
+                                   "wallet-balance answer without a wallet", 0, response.status}, rl);
+            return;
+        }
+        state_.balance = std::move(*w);
+        state_.has_balance = true;
+        emit_balance(false);
+        break;
+    }
+    case resource::positions:
+    case resource::orders: {
+        auto pg = parse_page(result);
+        for(auto const& row : pg.rows) {
+            if(r == resource::positions) {
+                auto p = parse_position(row);
+                if(is_open_position(p))
+                    f.positions.insert_or_assign(position_key{p.symbol, p.position_idx}, std::move(p));
+            } else {
+                auto o = parse_order(row);
+                if(is_open_status(o.order_status) && !o.order_id.empty())
+                    f.orders.insert_or_assign(o.order_id, std::move(o));
+            }
+        }
+        // Next page, then next settle coin; the cursor goes back exactly as Bybit sent it.
+        bool more = false;
+        if(!pg.next_cursor.empty() && pg.next_cursor != f.cursor && ++f.pages < max_pages) {
+            f.cursor = std::move(pg.next_cursor);
+            more = true;
+        } else if(++f.coin < coins.size()) {
+            f.cursor.clear();
+            f.pages = 0;
+            more = true;
+        }
+        if(more) {
+            // Rate-limit aware: with the endpoint's budget spent, wait for its window to reset rather
+            // than collect a 10006.
+            if(rl.remaining && *rl.remaining <= 0) {
+                f.resume = true;
+                schedule_retry(r, rate_limit_wait(rl, static_cast<std::int64_t>(svc_.server_now_ms(net_)),
+                                      std::chrono::milliseconds{0}, svc_.cfg().backoff.max));
+                return;
+            }
+            send_page(r);
+            return;
+        }
+        if(r == resource::positions) {
+            state_.positions = std::move(f.positions);
+            state_.has_positions = true;
+            update_mark_interest();
+            emit_positions(false);
+            emit_pnl(false);
+        } else {
+            state_.orders = std::move(f.orders);
+            state_.has_orders = true;
+            emit_orders(false);
+        }
+        f.positions.clear();
+        f.orders.clear();
+        break;
+    }
+    }
+
+    f.retry.reset();
+    f.clock_failures = 0;
+    // Fresh data is live, even while the private stream reconnects (the hub treats data as "live"
+    // anyway; saying "stale" after it would only make the status flap).
+    set_status(streams_of(r), sdk::stream_state::live, "ok", "");
+    if(f.again)
+        start_fetch(r);
+}
+
+void
+account_session::on_rest_failure(resource r, failure const& fl, rate_limit_info const& rl)
+{
+    auto& f = fetch_of(r);
+    f.op = 0;
+    f.resume = false; // a failed list is fetched again from its first page
+    constexpr char const* names[] = {"wallet-balance", "position/list", "order/realtime"};
+    log(sdk::log_level::warn,
+        std::string(names[static_cast<unsigned>(r)]) + " failed: " + fl.code + ": " + fl.message);
+    svc_.host().metric("bybit_rest_errors", sdk::metric_kind::counter, 1);
+    switch(fl.kind) {
+    case failure_kind::auth:
+    case failure_kind::permission:
+    case failure_kind::restricted:
+        fail(fl);
+        return;
+    case failure_kind::invalid:
+        // Our request is wrong (e.g. a settle coin Bybit does not know): retrying cannot help.
+        set_status(streams_of(r), sdk::stream_state::error, fl.code, fl.message);
+        return;
+    case failure_kind::clock:
+        if(++f.clock_failures <= max_clock_failures) {
+            f.waiting_clock = true;
+            svc_.resync_clock(net_, true);
+            return;
+        }
+        set_status(streams_of(r), sdk::stream_state::stale, fl.code, fl.message);
+        schedule_retry(r, f.retry.next());
+        return;
+    case failure_kind::rate_limit:
+        set_status(streams_of(r), sdk::stream_state::stale, fl.code, fl.message);
+        schedule_retry(r, rate_limit_wait(rl, static_cast<std::int64_t>(svc_.server_now_ms(net_)),
+                              svc_.cfg().rate_limit_backoff, svc_.cfg().backoff.max));
+        return;
+    case failure_kind::ip_ban:
+        set_status(streams_of(r), sdk::stream_state::stale, fl.code, fl.message);
+        schedule_retry(r, svc_.cfg().ip_ban_backoff);
+        return;
+    case failure_kind::transient:
+    case failure_kind::bad_response:
+        set_status(streams_of(r), sdk::stream_state::stale, fl.code, fl.message);
+        schedule_retry(r, f.retry.next());
+        return;
+    }
+}
+
+void
+account_session::schedule_retry(resource r, std::chrono::milliseconds delay)
+{
+    auto& f = fetch_of(r);
+    if(f.retry_timer != 0 || stopped_)
+        return;
+    auto const purpose =
+        static_cast<session_op>(static_cast<unsigned>(session_op::retry_wallet) + static_cast<unsigned>(r));
+    f.retry_timer = svc_.host().start_timer(owner_, delay, cookie(purpose));
+}
+
+//--- private WebSocket -----------------------------------------------------------------------------
+
+void
+account_session::connect_ws()
+{
+    if(failed_ || stopped_ || ws_op_ != 0)
+        return;
+    if(!svc_.clock_ready(net_)) {
+        // The auth frame's `expires` must be in the server's future: wait for the clock.
+        ws_state_ = ws_state::waiting_clock;
+        svc_.resync_clock(net_, false);
+        return;
+    }
+    sdk::ws_request req;
+    req.url = svc_.cfg().urls_of(net_).ws_private;
+    req.timeout = svc_.cfg().request_timeout;
+    ws_op_ = svc_.host().ws_open(owner_, req, cookie(session_op::ws));
+    if(ws_op_ == 0) {
+        on_ws_lost("host refused to open the private stream");
+        return;
+    }
+    ws_state_ = ws_state::connecting;
+}
+
+void
+account_session::on_ws_lost(std::string const& reason)
+{
+    svc_.host().cancel(ping_timer_);
+    ping_timer_ = 0;
+    awaiting_pong_ = false;
+    if(failed_ || stopped_)
+        return;
+    ws_state_ = ws_state::reconnect_wait;
+    log(sdk::log_level::info, "private stream lost (" + reason + "), reconnecting");
+    svc_.host().metric("bybit_private_ws_reconnects", sdk::metric_kind::counter, 1);
+    // Only streams that looked healthy: a stream already stale or failing keeps its first reason
+    // instead of flapping between codes on every failed reconnect attempt.
+    std::uint32_t healthy = 0;
+    for(int s = 0; s < 4; ++s)
+        if(status_[static_cast<std::size_t>(s)].state <= static_cast<int>(sdk::stream_state::live))
+            healthy |= sdk::stream_bit(static_cast<sdk::stream>(s));
+    set_status(mask_ & healthy, sdk::stream_state::stale, "upstream_reconnecting", "bybit private stream lost: " + reason);
+    if(reconnect_timer_ == 0)
+        reconnect_timer_ = svc_.host().start_timer(owner_, ws_backoff_.next(), cookie(session_op::reconnect_timer));
+}
+
+void
+account_session::drop_ws(std::string const& reason)
+{
+    svc_.host().cancel(ws_op_);
+    ws_op_ = 0;
+    on_ws_lost(reason);
+}
+
+void
+account_session::on_ws_event(sdk::op op, sdk::ws_event_kind kind, std::string_view data)
+{
+    if(op != ws_op_ || stopped_)
+        return;
+    switch(kind) {
+    case sdk::ws_event_kind::open: {
+        // A fresh `expires` on every (re)connect: a replayed auth frame would be refused.
+        auto const expires = svc_.server_now_ms(net_) + static_cast<std::uint64_t>(svc_.cfg().auth_expiry.count());
+        digest d{};
+        if(svc_.host().hmac_sha256(api_secret_, ws_sign_payload(expires), d) != sdk::status::ok) {
+            drop_ws("host HMAC service failed");
+            return;
+        }
+        if(svc_.host().ws_send(ws_op_, ws_auth_message(api_key_, expires, to_hex(d))) != sdk::status::ok) {
+            drop_ws("send failed");
+            return;
+        }
+        ws_state_ = ws_state::authenticating;
+        // A server that never answers the handshake must not leave the session hanging.
+        arm_ping(svc_.cfg().request_timeout);
+        return;
+    }
+    case sdk::ws_event_kind::text:
+        on_ws_text(data);
+        return;
+    case sdk::ws_event_kind::binary:
+        return; // Bybit sends text only
+    case sdk::ws_event_kind::closed:
+        ws_op_ = 0;
+        on_ws_lost(data.empty() ? std::string("closed") : std::string(data.substr(0, 200)));
+        return;
+    }
+}
+
+void
+account_session::on_ws_text(std::string_view text)
+{
+    boost::system::error_code ec;
+    auto v = json::parse(text, ec);
+    if(ec || !v.is_object()) {
+        log(sdk::log_level::warn, "private stream: unparsable message ignored");
+        return;
+    }
+    auto const& o = v.as_object();
+    auto const op = string_member(o, "op");
+    auto const ret_msg = string_member(o, "ret_msg");
+    bool const success = [&] {
+        if(auto const* s = o.if_contains("success"); s && s->is_bool())
+            return s->as_bool();
+        // WS-Trade dialect ({"retCode":0}) accepted too, as robust clients do (spec §5.3).
+        if(auto const* rc = o.if_contains("retCode"); rc && rc->is_number()) {
+            boost::system::error_code ec;
+            auto const code = rc->to_number<long long>(ec);
+            return !ec && code == 0;
+        }
+        return false;
+    }();
+
+    if(op == "auth") {
+        if(success) {
+            auth_failures_ = 0;
+            std::string sub = R"({"op":"subscribe","req_id":")" + std::to_string(++req_counter_)
+                + R"(","args":["wallet","position","order","execution"]})";
+            if(svc_.host().ws_send(ws_op_, sub) != sdk::status::ok) {
+                drop_ws("send failed");
+                return;
+            }
+            ws_state_ = ws_state::subscribing;
+            return;
+        }
+        if(++auth_failures_ >= max_auth_failures) {
+            fail(failure{failure_kind::auth, "exchange_auth_failed",
+                "bybit private stream refused the API key: " + safe_message(ret_msg), 0, 0});
+            return;
+        }
+        // "Params Error" is what an already-expired `expires` gets: re-sync the clock and retry.
+        svc_.resync_clock(net_, true);
+        drop_ws("auth refused: " + safe_message(ret_msg));
+        return;
+    }
+    if(op == "subscribe") {
+        if(!success) {
+            drop_ws("subscribe refused: " + safe_message(ret_msg));
+            return;
+        }
+        ws_state_ = ws_state::live;
+        ws_backoff_.reset();
+        svc_.host().cancel(reconnect_timer_);
+        reconnect_timer_ = 0;
+        arm_ping(svc_.cfg().ping_interval);
+        // Changes between the last snapshot and now were missed: snapshot again (after every reconnect,
+        // and after the first connect, whose REST snapshot may predate the subscription).
+        refresh(mask_);
+        return;
+    }
+    if(op == "pong" || ret_msg == "pong") {
+        if(awaiting_pong_) {
+            awaiting_pong_ = false;
+            arm_ping(svc_.cfg().ping_interval);
+        }
+        return;
+    }
+    if(auto const topic = string_member(o, "topic"); !topic.empty()) {
+        if(auto const* data = o.if_contains("data"))
+            apply_topic(topic, *data);
+    }
+}
+
+void
+account_session::apply_topic(std::string_view topic, json::value const& data)
+{
+    if(!data.is_array())
+        return;
+    // Categorised topics ("position.linear") carry the same rows.
+    auto const base = topic.substr(0, topic.find('.'));
+    auto const& rows = data.as_array();
+    if(base == "wallet") {
+        for(auto const& row : rows) {
+            if(!row.is_object())
+                continue;
+            auto w = parse_wallet(row.as_object());
+            if(w.account_type != "UNIFIED" && !w.account_type.empty())
+                continue;
+            state_.balance = std::move(w);
+            state_.has_balance = true;
+        }
+        emit_balance(false);
+    } else if(base == "position") {
+        bool changed = false;
+        for(auto const& row : rows) {
+            if(!row.is_object())
+                continue;
+            auto p = parse_position(row.as_object());
+            // Only what the REST snapshot covers (linear, configured settle coins), or reconciliation
+            // would make rows flap.
+            if(p.category != "linear" || !settles_in(p.symbol, svc_.cfg().settle_coins))
+                continue;
+            changed |= apply_position(state_.positions, std::move(p));
+        }
+        if(changed) {
+            state_.has_positions = true;
+            update_mark_interest();
+            emit_positions(false);
+            emit_pnl(false);
+        }
+    } else if(base == "order") {
+        bool changed = false;
+        for(auto const& row : rows) {
+            if(!row.is_object())
+                continue;
+            auto o = parse_order(row.as_object());
+            if(o.category != "linear" || !settles_in(o.symbol, svc_.cfg().settle_coins))
+                continue;
+            changed |= apply_order(state_.orders, std::move(o));
+        }
+        if(changed) {
+            state_.has_orders = true;
+            emit_orders(false);
+        }
+    } else if(base == "execution") {
+        // Fills move realised pnl; Bybit follows them with position and wallet pushes, which carry the
+        // authoritative numbers, so a fill is only counted here.
+        svc_.host().metric("bybit_executions", sdk::metric_kind::counter, static_cast<double>(rows.size()));
+    }
+}
+
+void
+account_session::arm_ping(std::chrono::milliseconds delay)
+{
+    svc_.host().cancel(ping_timer_);
+    ping_timer_ = svc_.host().start_timer(owner_, delay, cookie(session_op::ping_timer));
+}
+
+void
+account_session::send_ping()
+{
+    if(awaiting_pong_) {
+        drop_ws("no pong within the timeout");
+        return;
+    }
+    std::string ping = R"({"op":"ping","req_id":")" + std::to_string(++req_counter_) + R"("})";
+    if(svc_.host().ws_send(ws_op_, ping) != sdk::status::ok) {
+        drop_ws("send failed");
+        return;
+    }
+    awaiting_pong_ = true;
+    arm_ping(svc_.cfg().pong_timeout);
+}
+
+void
+account_session::arm_reconcile()
+{
+    auto const interval = svc_.cfg().reconcile_interval;
+    if(interval.count() == 0 || stopped_ || failed_)
+        return;
+    svc_.host().cancel(reconcile_timer_);
+    reconcile_timer_ = svc_.host().start_timer(owner_, interval, cookie(session_op::reconcile_timer));
+}
+
+//--- completions -----------------------------------------------------------------------------------
+
+void
+account_session::on_timer(sdk::op op, session_op purpose)
+{
+    if(stopped_)
+        return;
+    switch(purpose) {
+    case session_op::ping_timer:
+        if(op != ping_timer_)
+            return;
+        ping_timer_ = 0;
+        if(ws_state_ == ws_state::live)
+            send_ping();
+        else if(ws_state_ == ws_state::authenticating || ws_state_ == ws_state::subscribing)
+            drop_ws("no answer to auth/subscribe");
+        return;
+    case session_op::reconnect_timer:
+        if(op != reconnect_timer_)
+            return;
+        reconnect_timer_ = 0;
+        connect_ws();
+        return;
+    case session_op::reconcile_timer:
+        if(op != reconcile_timer_)
+            return;
+        reconcile_timer_ = 0;
+        refresh(mask_);
+        arm_reconcile();
+        return;
+    case session_op::retry_wallet:
+    case session_op::retry_positions:
+    case session_op::retry_orders: {
+        auto const r =
+            static_cast<resource>(static_cast<unsigned>(purpose) - static_cast<unsigned>(session_op::retry_wallet));
+        auto& f = fetch_of(r);
+        if(op != f.retry_timer)
+            return;
+        f.retry_timer = 0;
+        if(f.resume) {
+            // A paused pagination continues where it stopped.
+            f.resume = false;
+            send_page(r);
+            return;
+        }
+        start_fetch(r);
+        return;
+    }
+    default:
+        return;
+    }
+}
+
+void
+account_session::on_http_done(sdk::op op, session_op purpose, sdk::http_response const& response)
+{
+    if(stopped_)
+        return;
+    resource r{};
+    switch(purpose) {
+    case session_op::http_wallet: r = resource::wallet; break;
+    case session_op::http_positions: r = resource::positions; break;
+    case session_op::http_orders: r = resource::orders; break;
+    default: return;
+    }
+    if(op != fetch_of(r).op)
+        return;
+    on_rest(r, response);
+}
+
+void
+account_session::on_clock_ready()
+{
+    if(stopped_ || failed_)
+        return;
+    for(unsigned i = 0; i < fetches_.size(); ++i) {
+        if(fetches_[i].waiting_clock) {
+            fetches_[i].waiting_clock = false;
+            start_fetch(static_cast<resource>(i));
+        }
+    }
+    if(ws_state_ == ws_state::waiting_clock) {
+        ws_state_ = ws_state::idle;
+        connect_ws();
+    }
+}
+
+void
+account_session::on_clock_failed(failure const& fl)
+{
+    if(stopped_ || failed_)
+        return;
+    std::uint32_t waiting = 0;
+    for(unsigned i = 0; i < fetches_.size(); ++i)
+        if(fetches_[i].waiting_clock)
+            waiting |= streams_of(static_cast<resource>(i));
+    if(ws_state_ == ws_state::waiting_clock)
+        waiting |= mask_;
+    // The adapter keeps retrying the sync; until then the client knows why nothing comes.
+    set_status(waiting, sdk::stream_state::stale, fl.code, fl.message);
+}
+
+void
+account_session::on_mark(std::string_view symbol)
+{
+    if(stopped_ || !mark_symbols_.count(std::string(symbol)))
+        return;
+    emit_pnl(false);
+}
+
+void
+account_session::update_mark_interest()
+{
+    std::set<std::string> want;
+    for(auto const& [key, p] : state_.positions)
+        if(p.category == "linear")
+            want.insert(p.symbol);
+    for(auto const& s : want)
+        if(!mark_symbols_.count(s))
+            svc_.mark_interest(net_, s, true);
+    for(auto const& s : mark_symbols_)
+        if(!want.count(s))
+            svc_.mark_interest(net_, s, false);
+    mark_symbols_ = std::move(want);
+}
+
+//--- emits -----------------------------------------------------------------------------------------
+
+void
+account_session::emit(sdk::stream s, std::string json, bool force)
+{
+    if(!sdk::has_stream(mask_, s))
+        return;
+    auto& last = last_json_[static_cast<std::size_t>(s)];
+    // Unchanged state is not re-sent (Bybit pushes positions on every order action even when nothing
+    // changed); the hub still gives every new subscriber the latest state.
+    if(!force && last == json)
+        return;
+    last = json;
+    svc_.host().emit_data(owner_, label_, s, last);
+}
+
+void
+account_session::emit_balance(bool force)
+{
+    if(state_.has_balance)
+        emit(sdk::stream::balance, balance_json(state_.balance), force);
+}
+
+void
+account_session::emit_positions(bool force)
+{
+    if(state_.has_positions)
+        emit(sdk::stream::positions, positions_json(state_.positions, svc_.marks(net_)), force);
+}
+
+void
+account_session::emit_pnl(bool force)
+{
+    if(state_.has_positions)
+        emit(sdk::stream::pnl, pnl_json(compute_pnl(state_.positions, svc_.marks(net_))), force);
+}
+
+void
+account_session::emit_orders(bool force)
+{
+    if(state_.has_orders)
+        emit(sdk::stream::orders, orders_json(state_.orders), force);
+}
+
+void
+account_session::set_status(std::uint32_t streams, sdk::stream_state state, std::string_view code,
+    std::string_view message)
+{
+    for(int s = 0; s < 4; ++s) {
+        auto const stream = static_cast<sdk::stream>(s);
+        if(!(streams & mask_ & sdk::stream_bit(stream)))
+            continue;
+        auto& st = status_[static_cast<std::size_t>(s)];
+        auto const want = static_cast<int>(state);
+        if(st.state == want && st.code == code)
+            continue;
+        // "live" is news only after trouble; a healthy start is announced by the data itself.
+        bool const announce = state != sdk::stream_state::live || (st.state >= 0 && st.state != want);
+        st.state = want;
+        st.code = std::string(code);
+        st.message = std::string(message);
+        if(announce)
+            svc_.host().emit_status(owner_, label_, stream, {}, {}, state, code, message);
+    }
+}
+
+void
+account_session::fail(failure const& f)
+{
+    log(sdk::log_level::error, "session stopped: " + f.code + ": " + f.message);
+    fatal_ = f;
+    set_status(mask_ | sdk::stream_bit(sdk::stream::balance) | sdk::stream_bit(sdk::stream::positions)
+            | sdk::stream_bit(sdk::stream::pnl) | sdk::stream_bit(sdk::stream::orders),
+        sdk::stream_state::error, f.code, f.message);
+    failed_ = true;
+    // Stop every operation but keep the session object: its status answers later requests until the
+    // hub reopens the account (new credentials) or resets the user.
+    auto const& h = svc_.host();
+    for(auto& fe : fetches_) {
+        h.cancel(fe.op);
+        h.cancel(fe.retry_timer);
+        fe.op = fe.retry_timer = 0;
+        fe.waiting_clock = false;
+    }
+    h.cancel(ws_op_);
+    h.cancel(ping_timer_);
+    h.cancel(reconnect_timer_);
+    h.cancel(reconcile_timer_);
+    ws_op_ = ping_timer_ = reconnect_timer_ = reconcile_timer_ = 0;
+    ws_state_ = ws_state::stopped;
+    // Nothing will be emitted any more, so the live marks are not needed either.
+    for(auto const& s : mark_symbols_)
+        svc_.mark_interest(net_, s, false);
+    mark_symbols_.clear();
+}
+
+} // namespace tradepush::bybit

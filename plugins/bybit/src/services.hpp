@@ -1,0 +1,66 @@
+#pragma once
+// What account sessions and ticker streams need from the adapter that owns them: the shared server
+// clock, the shared live mark prices, and the routing of host completions (cookies).
+
+#include "config.hpp"
+#include "pnl.hpp"
+
+#include <tradepush/plugin.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace tradepush::bybit {
+
+/// Host operation cookies carry the target (a session, a ticker stream, a clock) and a purpose, so a
+/// completion finds its owner without a lookup table: cookie = target_id * cookie_stride + purpose.
+inline constexpr std::uint64_t cookie_stride = 16;
+
+/// The cookie of `purpose` for target `id`.
+constexpr std::uint64_t
+make_cookie(std::uint64_t id, unsigned purpose) noexcept
+{
+    return id * cookie_stride + purpose;
+}
+
+/// Services the adapter provides to its account sessions. All calls on the instance strand.
+class account_services {
+public:
+    virtual ~account_services() = default;
+    /// The host of the instance.
+    virtual sdk::host const& host() const noexcept = 0;
+    /// The validated configuration.
+    virtual config const& cfg() const noexcept = 0;
+    /// True when the server clock offset of `n` is known.
+    virtual bool clock_ready(network n) const = 0;
+    /// Bybit's time now (local wall clock + offset), in ms.
+    virtual std::uint64_t server_now_ms(network n) = 0;
+    /// Asks for a clock (re)sync of `n`; sessions of `n` get on_clock_ready() when it succeeds.
+    /// `force` discards the current estimate first (after a 10002).
+    virtual void resync_clock(network n, bool force) = 0;
+    /// Live mark prices of linear symbols on the public stream of network `n`.
+    virtual mark_map const& marks(network n) const = 0;
+    /// Adds (or removes) a session's interest in the live mark of a linear symbol of network `n`
+    /// (a testnet account must not be valued at mainnet prices).
+    virtual void mark_interest(network n, std::string const& symbol, bool add) = 0;
+    /// A fresh seed for a backoff generator.
+    virtual std::uint64_t next_seed() = 0;
+};
+
+/// Services the adapter provides to its public ticker streams.
+class ticker_services {
+public:
+    virtual ~ticker_services() = default;
+    /// The host of the instance.
+    virtual sdk::host const& host() const noexcept = 0;
+    /// The validated configuration.
+    virtual config const& cfg() const noexcept = 0;
+    /// The mark price of `symbol` on the linear public stream at `url` changed (nullopt: unknown again).
+    virtual void on_mark(std::string_view url, std::string_view symbol, std::optional<double> mark) = 0;
+    /// A fresh seed for a backoff generator.
+    virtual std::uint64_t next_seed() = 0;
+};
+
+} // namespace tradepush::bybit
