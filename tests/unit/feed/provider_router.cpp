@@ -54,6 +54,7 @@ struct recording_sink : sink {
     void on_ticker(std::string_view, std::string_view, std::string_view, boost::json::value) override {}
     void on_ticker_status(std::string_view, std::string_view, std::string_view, stream_state, std::string_view,
         std::string_view) override {}
+    void on_upstream_restart(std::string_view) override {}
 };
 
 account

@@ -63,6 +63,10 @@ struct recording_sink : sink {
         std::string_view) override
     {
     }
+    void
+    on_upstream_restart(std::string_view) override
+    {
+    }
 
     std::vector<data>
     of(std::string_view user, stream_type t) const

@@ -1,0 +1,18 @@
+#pragma once
+// Secrets never reach the audit log: values under secret-looking keys are replaced.
+
+#include <boost/json/value.hpp>
+
+#include <string_view>
+
+namespace tradepush::admin {
+
+/// True for keys that name a secret (case-insensitive): containing "secret", "token", "password",
+/// "passwd", "passphrase" or "credential", or equal to / ending in "api_key", "apikey" or
+/// "private_key".
+bool is_secret_key(std::string_view key) noexcept;
+
+/// A copy of `v` where every value (at any depth) under a secret key is the string "***".
+boost::json::value redact(boost::json::value const& v);
+
+} // namespace tradepush::admin
