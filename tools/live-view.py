@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import sys
+import threading
 import time
 
 try:
@@ -52,7 +53,7 @@ def summary(event, payload):
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--url", default="http://127.0.0.1:8080")
-    ap.add_argument("--user", default="4")
+    ap.add_argument("--user", default="demo")
     ap.add_argument("--secret", default="dev-only-change-me-0123456789abcdef")
     ap.add_argument("--types", default="balance,positions,pnl,orders")
     ap.add_argument("--symbols", default="BTCUSDT,ETHUSDT")
@@ -63,8 +64,12 @@ def main():
     sio = socketio.Client(reconnection=True)
     started = time.time()
 
+    # Handlers run on the client's threads: one line at a time, never two glued together.
+    lock = threading.Lock()
+
     def out(line):
-        print(f"{time.strftime('%H:%M:%S')} {line}", flush=True)
+        with lock:
+            print(f"{time.strftime('%H:%M:%S')} {line}", flush=True)
 
     @sio.event
     def connect():
