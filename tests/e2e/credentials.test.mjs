@@ -66,6 +66,34 @@ test('a user the store does not list gets no_account', async () => {
   b.close();
 });
 
+test('SIGHUP reloads the store: a user added to the file can subscribe without a restart', async () => {
+  fs.writeFileSync(creds, STORE + STORE.replace(/users\.alice/g, 'users.bob'), { mode: 0o600 });
+  d.proc.kill('SIGHUP');
+  const deadline = Date.now() + 10000;
+  while (!/SIGHUP: config reloaded \(log level debug, 2 user\(s\)/.test(d.log()) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.match(d.log(), /SIGHUP: config reloaded \(log level debug, 2 user\(s\)/);
+  const b = await Client.connect(d, 'bob');
+  const { snaps } = await subscribeTrading(b);
+  for (const t of TRADING_TYPES) assert.equal(snaps[t].account, 'main');
+  b.close();
+
+  // A store that became readable by others is refused: the loaded one stays.
+  fs.chmodSync(creds, 0o644);
+  d.proc.kill('SIGHUP');
+  const until = Date.now() + 10000;
+  while (!/SIGHUP: .* refused, the running config stays: .*chmod 600/.test(d.log()) && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.match(d.log(), /SIGHUP: .* refused, the running config stays: .*chmod 600/);
+  fs.chmodSync(creds, 0o600);
+  const b2 = await Client.connect(d, 'bob');
+  await subscribeTrading(b2);
+  b2.close();
+  assert.doesNotMatch(d.log(), /never-logged/, 'no secret in the log');
+});
+
 test('a credentials file others may read keeps the daemon from starting', () => {
   const open = path.join(dir, 'open.toml');
   fs.writeFileSync(open, STORE, { mode: 0o644 });

@@ -78,7 +78,7 @@ def is_idle(s):
 class Daemon:
     """tradepushd with DEFAULT_CONFIG overridden per table by `overrides`."""
 
-    def __init__(self, overrides=None):
+    def __init__(self, overrides=None, env=None, extra_toml=""):
         binary = os.environ.get("TRADEPUSH_DAEMON")
         if not binary:
             raise RuntimeError("TRADEPUSH_DAEMON must point at the tradepushd binary")
@@ -92,8 +92,10 @@ class Daemon:
                     f.write(f"{k} = {_toml_value(v)}\n")
                 f.write("\n")
             f.write(f'[[auth.keys]]\nalg = "HS256"\nsecret = {json.dumps(SECRET)}\n')
+            f.write(extra_toml)
+        self.config_path = path
         self.proc = subprocess.Popen([binary, "--config", path], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     preexec_fn=tie_to_parent)
+                                     preexec_fn=tie_to_parent, env=dict(os.environ, **(env or {})))
         self._log = []
         port_found = threading.Event()
         self.port = None

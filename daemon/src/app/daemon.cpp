@@ -1,7 +1,6 @@
 #include "app/daemon.hpp"
 
-#include "app/fixed_accounts.hpp"
-#include "app/store_accounts.hpp"
+#include "app/account_book.hpp"
 #include "auth/jwt_verifier.hpp"
 #include "config/listener.hpp"
 #include "engineio/server.hpp"
@@ -13,6 +12,9 @@
 #include "plugin_host/instance_io.hpp"
 #include "plugin_host/plugin_set.hpp"
 #include "plugin_host/ws_client.hpp"
+#include "service/notifier.hpp"
+#include "service/watchdog.hpp"
+#include "service/watchdog_interval.hpp"
 #include "socketio/server.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -63,7 +65,7 @@ struct daemon::impl {
 
     std::vector<std::unique_ptr<gateway::shard_registry>> registries;
     std::optional<auth::jwt_verifier> verifier;
-    std::unique_ptr<hub::account_directory> accounts;
+    std::unique_ptr<account_book> accounts;
     std::unique_ptr<feed::scripted_feed> feed;
 
     // Exchange plugins (images, instances, providers) behind one router, with the HTTP/WS clients
@@ -81,6 +83,11 @@ struct daemon::impl {
     net::signal_set signals{control};
     /// SIGUSR1: reload every plugin (blue/green), on the control thread.
     net::signal_set reload_signals{control};
+    /// SIGHUP: re-read the config file, all or nothing, on the control thread.
+    net::signal_set hup_signals{control};
+    /// systemd: READY / RELOADING / STOPPING / STATUS, and WATCHDOG while every loop turns.
+    service::notifier notify;
+    std::unique_ptr<service::watchdog> dog;
     net::steady_timer trim_timer{control};
     std::size_t sessions_at_last_trim = 0;
     std::promise<void> stopped;
@@ -91,6 +98,9 @@ struct daemon::impl {
     boost::system::result<void, std::string> load_plugins();
     void reload_plugins();
     void await_reload_signal();
+    void await_hup();
+    void reload_config();
+    void start_service_notifications(unsigned workers);
     void unload_plugins();
     void arm_trim();
     void shutdown();
@@ -235,6 +245,67 @@ daemon::impl::await_reload_signal()
 }
 
 void
+daemon::impl::await_hup()
+{
+    hup_signals.async_wait([this](boost::system::error_code ec, int) {
+        if(ec)
+            return;
+        reload_config();
+        await_hup();
+    });
+}
+
+// All or nothing: a config that fails validation changes nothing. What applies while running is the
+// log level and the credentials store (new upstream sessions use the new keys; open ones keep theirs
+// until the user's next session); everything else is read at the next start.
+void
+daemon::impl::reload_config()
+{
+    spdlog::info("SIGHUP: reloading {}", cfg.source.string());
+    static_cast<void>(notify.reloading("reloading " + cfg.source.string()));
+    auto next = config::load_file(cfg.source);
+    if(!next) {
+        spdlog::error("SIGHUP: {} refused, the running config stays: {}", cfg.source.string(), next.error().message);
+        static_cast<void>(notify.ready("config reload refused: " + next.error().message));
+        return;
+    }
+    cfg.log_level = next->log_level;
+    spdlog::set_level(spdlog::level::from_str(cfg.log_level));
+    cfg.credentials = next->credentials;
+    accounts->set_store(cfg.credentials.store);
+    std::string summary = "log level " + cfg.log_level + ", ";
+    summary += cfg.credentials.store ? std::to_string(cfg.credentials.store->users.size()) + " user(s) in " +
+            cfg.credentials.file.string()
+                                     : std::string("no credentials store");
+    spdlog::info("SIGHUP: config reloaded ({}); listeners, workers, auth keys, limits and plugins apply at the "
+                 "next start",
+        summary);
+    static_cast<void>(notify.ready("config reloaded: " + summary));
+}
+
+// READY once listeners are bound and plugins loaded (not waiting for exchanges), and the watchdog
+// when systemd asked for one. Without NOTIFY_SOCKET all of it is a no-op.
+void
+daemon::impl::start_service_notifications(unsigned workers)
+{
+    if(auto n = service::notifier::from_environment())
+        notify = *n;
+    else
+        spdlog::warn("NOTIFY_SOCKET: {}", n.error().message());
+    if(auto wd = service::watchdog_interval_from_environment(); !wd)
+        spdlog::warn("WATCHDOG_USEC: {}", wd.error().message());
+    else if(*wd) {
+        std::vector<net::io_context*> loops{&control}; // the control loop first: it sends the pings
+        for(auto& c : shard_contexts)
+            loops.push_back(c.get());
+        dog = std::make_unique<service::watchdog>(std::move(loops), notify, **wd);
+        dog->start();
+    }
+    static_cast<void>(notify.ready(std::to_string(workers) + " worker shard(s), " +
+        std::to_string(plugins ? plugins->names().size() : 0) + " plugin(s)"));
+}
+
+void
 daemon::impl::unload_plugins()
 {
     // Instances first (their operations are cancelled), then the images: no plugin code may run once
@@ -256,6 +327,7 @@ daemon::start()
     d.signals.add(SIGINT);
     d.signals.add(SIGTERM);
     d.reload_signals.add(SIGUSR1);
+    d.hup_signals.add(SIGHUP);
 
     // Authentication keys.
     auth::verifier_options vo;
@@ -301,13 +373,11 @@ daemon::start()
     auto const default_exchange = d.plugins && !d.plugins->names().empty() ? d.plugins->names().front()
         : cfg.feed.exchanges.empty()                  ? std::string("bybit")
                                                       : cfg.feed.exchanges.front();
-    if(cfg.credentials.store) {
-        d.accounts = std::make_unique<store_accounts>(cfg.credentials.store);
+    d.accounts = std::make_unique<account_book>(default_exchange);
+    d.accounts->set_store(cfg.credentials.store);
+    if(cfg.credentials.store)
         spdlog::info("credentials: {} user(s), {} account(s) from {}", cfg.credentials.store->users.size(),
             cfg.credentials.store->accounts(), cfg.credentials.file.string());
-    } else {
-        d.accounts = std::make_unique<fixed_accounts>(default_exchange);
-    }
     d.hub = std::make_unique<hub::hub>(d.control.get_executor(), *d.router, *d.accounts, ports, cfg.limits);
 
     // Client protocol.
@@ -342,11 +412,13 @@ daemon::start()
     net::post(d.control, [&d] {
         d.arm_trim();
         d.await_reload_signal();
+        d.await_hup();
     });
     d.threads.emplace_back([&d] { d.control.run(); });
     for(auto& ctx : d.shard_contexts)
         d.threads.emplace_back([c = ctx.get()] { c->run(); });
     spdlog::info("tradepushd started: {} worker shard(s), feed '{}'", workers, cfg.feed.kind);
+    d.start_service_notifications(workers);
     return {};
 }
 
@@ -378,6 +450,8 @@ daemon::impl::shutdown()
     boost::system::error_code ec;
     signals.cancel(ec);
     reload_signals.cancel(ec);
+    hup_signals.cancel(ec);
+    static_cast<void>(notify.stopping("closing client transports"));
     net::post(control, [this] { trim_timer.cancel(); });
     // Close every client transport so clients reconnect elsewhere, let the disconnects reach the
     // hub, then stop the loops.
@@ -386,6 +460,8 @@ daemon::impl::shutdown()
         eio->close_all();
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    if(dog)
+        dog->stop();
     for(auto& ctx : shard_contexts)
         ctx->stop();
     control.stop();
