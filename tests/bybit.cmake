@@ -17,7 +17,10 @@ if(TARGET tradepush-plugin-check)
     PROPERTIES LABELS "plugins;bybit" TIMEOUT 120)
 endif()
 
-# The plugin is built with the tests, so the checks above always find it.
+# The plugin is built with the tests, so the checks above always find it. unit_bybit also runs the SDK
+# conformance suite against the built image (conformance.cpp), through the kit's fake host.
 if(TARGET unit_bybit)
   add_dependencies(unit_bybit tradepush_bybit_plugin)
+  target_link_libraries(unit_bybit PRIVATE tradepush::conformance)
+  target_compile_definitions(unit_bybit PRIVATE TRADEPUSH_BYBIT_PLUGIN="$<TARGET_FILE:tradepush_bybit_plugin>")
 endif()

@@ -168,3 +168,45 @@ TEST_CASE("suite: tests are gated on capabilities and can be selected")
     CHECK(missing.results.front().detail.find("dlopen") != std::string::npos);
     CHECK_FALSE(missing.passed());
 }
+
+TEST_CASE("suite: inspect sees each test's host before it is destroyed")
+{
+    REQUIRE_PLUGIN_PATHS();
+    tc::suite_options o = quick_options();
+    o.config_json = R"({"base":"https://api.example.test","ws":"wss://stream.example.test"})";
+    o.setup = [](tc::fake_host& h) {
+        tc::http_reply balance;
+        balance.body = R"({"currency":"USDT","total":100.5,"available_balance":80})";
+        h.on_http("GET", "/v1/balance", balance);
+        tc::ws_peer stream;
+        stream.on_message = [](tc::fake_host& host, tradepush_op ws, std::string_view msg, bool) {
+            if(msg.find("\"subscribe\"") != std::string_view::npos)
+                host.ws_push(ws, R"({"symbol":"BTCUSDT","last_price":97000.5})", false, 5ms);
+        };
+        h.on_ws("wss://stream.example.test/", stream);
+    };
+    // What a plugin author asserts on per test: here, what the peers were asked and what was emitted.
+    std::vector<std::string> seen;
+    std::size_t balance_requests_in_a01 = 0;
+    std::size_t ticker_emits_in_k01 = 0;
+    o.inspect = [&](std::string const& id, tc::fake_host const& h) {
+        seen.push_back(id);
+        if(id == "TC-A01")
+            for(auto const& r : h.http_requests())
+                if(r.matched && r.path() == "/v1/balance")
+                    ++balance_requests_in_a01;
+        if(id == "TC-K01")
+            ticker_emits_in_k01 = h.data_emits(TRADEPUSH_STREAM_TICKER).size();
+    };
+    auto const report = tc::run_suite(rest_path, o);
+    CHECK(report.passed());
+    // Once per test that ran on a host, in suite order: not TC-L01 (no host), not the whole-run TC-T*,
+    // not skipped ones.
+    std::vector<std::string> expected;
+    for(auto const& r : report.results)
+        if(r.result != tc::outcome::skip && r.id != "TC-L01" && r.id.rfind("TC-T", 0) != 0)
+            expected.push_back(r.id);
+    CHECK(seen == expected);
+    CHECK(balance_requests_in_a01 > 0);
+    CHECK(ticker_emits_in_k01 > 0);
+}

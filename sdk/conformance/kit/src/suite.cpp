@@ -211,6 +211,8 @@ runner::collect(fake_host const& h, std::string const& id)
     ++tests_observed_;
     for(auto& v : h.violations())
         seen_.emplace_back(id, std::move(v));
+    if(options_.inspect)
+        options_.inspect(id, h);
 }
 
 test_result

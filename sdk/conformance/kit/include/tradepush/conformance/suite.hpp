@@ -55,6 +55,11 @@ struct suite_options {
     std::vector<std::string> only;
     /// Called on every fresh fake_host before create: script HTTP/WebSocket peers (fixtures) here.
     std::function<void(fake_host&)> setup;
+    /// Called with each test's fake host once the test is done, before the host is destroyed: what the
+    /// scripted peers saw (requests, frames), logs, metrics and stream_status emits, for assertions the
+    /// generic tests cannot make (e.g. "no stale status", "every request was scripted"). Not called for
+    /// tests that use no host (TC-L01, TC-T*) or whose create failed.
+    std::function<void(std::string const& test_id, fake_host const& host)> inspect;
     /// Called as each result is known (e.g. to print it at once).
     std::function<void(test_result const&)> on_result;
     /// Echo plugin log lines to stderr.
