@@ -36,6 +36,8 @@ DEFAULT_CONFIG = {
     "auth": {"leeway_s": 30},
     "feed": {"kind": "scripted", "tick_interval_ms": 1000, "snapshot_delay_ms": 0},
     "log": {"level": "info"},
+    # No admin socket unless a test asks for one (in its own temporary directory).
+    "admin": {"socket": ""},
 }
 
 _PR_SET_PDEATHSIG = 1

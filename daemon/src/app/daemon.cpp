@@ -1,7 +1,10 @@
 #include "app/daemon.hpp"
 
 #include "app/account_book.hpp"
+#include "admin/post_to.hpp"
+#include "admin/server.hpp"
 #include "auth/jwt_verifier.hpp"
+#include "config/credentials.hpp"
 #include "config/listener.hpp"
 #include "engineio/server.hpp"
 #include "feed/provider_router.hpp"
@@ -88,6 +91,9 @@ struct daemon::impl {
     /// systemd: READY / RELOADING / STOPPING / STATUS, and WATCHDOG while every loop turns.
     service::notifier notify;
     std::unique_ptr<service::watchdog> dog;
+    /// The operators' socket (null when disabled).
+    std::unique_ptr<admin::server> admin_server;
+    std::chrono::steady_clock::time_point started_at = std::chrono::steady_clock::now();
     net::steady_timer trim_timer{control};
     std::size_t sessions_at_last_trim = 0;
     std::promise<void> stopped;
@@ -99,7 +105,12 @@ struct daemon::impl {
     void reload_plugins();
     void await_reload_signal();
     void await_hup();
-    void reload_config();
+    /// Re-reads the config; returns what changed live, or why the file was refused.
+    boost::system::result<std::string, std::string> reload_config();
+    boost::system::result<std::string, std::string> reload_credentials();
+    void collect_stats(std::function<void(json::object)> done);
+    boost::system::result<void, std::string> start_admin();
+    void add_admin_commands(admin::server& srv);
     void start_service_notifications(unsigned workers);
     void unload_plugins();
     void arm_trim();
@@ -131,25 +142,35 @@ daemon::port() const noexcept
     return impl_->eio ? impl_->eio->port() : 0;
 }
 
-std::string
-daemon::impl::stats_json()
+// Builds the /stats object on the control strand and hands it to `done` there.
+void
+daemon::impl::collect_stats(std::function<void(json::object)> done)
 {
-    // Read the hub's sizes on the control strand; the caller (a shard thread) waits briefly.
-    // The plugin figures are read in the same visit to the control strand.
-    using figures = std::pair<hub::hub_stats, json::object>;
-    auto promise = std::make_shared<std::promise<figures>>();
-    auto future = promise->get_future();
-    hub->stats([this, promise](hub::hub_stats s) { promise->set_value({s, plugins_json()}); });
-    json::object o;
-    if(future.wait_for(std::chrono::seconds(2)) == std::future_status::ready) {
-        auto const [s, p] = future.get();
+    hub->stats([this, done = std::move(done)](hub::hub_stats s) {
+        json::object o;
         o["hub"] = json::object{{"connections", s.connections}, {"users", s.users},
             {"account_streams", s.account_streams}, {"ticker_streams", s.ticker_streams},
             {"subscriptions", s.subscriptions}, {"open_accounts", s.open_accounts}, {"pushes", s.pushes},
             {"dedup_skips", s.dedup_skips}, {"stale_epoch_drops", s.stale_epoch_drops}, {"resets", s.resets}};
-        o["plugins"] = p;
-    }
+        o["plugins"] = plugins_json();
+        auto const es = eio->stats();
+        o["engine"] = json::object{{"sessions", es.sessions}, {"http_connections", es.http_connections}};
+        o["rss_bytes"] = resident_bytes();
+        done(std::move(o));
+    });
+}
+
+std::string
+daemon::impl::stats_json()
+{
+    // Called on a shard thread: wait briefly for the control strand, else say what this thread knows.
+    auto promise = std::make_shared<std::promise<json::object>>();
+    auto future = promise->get_future();
+    collect_stats([promise](json::object o) { promise->set_value(std::move(o)); });
+    if(future.wait_for(std::chrono::seconds(2)) == std::future_status::ready)
+        return json::serialize(future.get());
     auto const es = eio->stats();
+    json::object o;
     o["engine"] = json::object{{"sessions", es.sessions}, {"http_connections", es.http_connections}};
     o["rss_bytes"] = resident_bytes();
     return json::serialize(o);
@@ -250,7 +271,7 @@ daemon::impl::await_hup()
     hup_signals.async_wait([this](boost::system::error_code ec, int) {
         if(ec)
             return;
-        reload_config();
+        static_cast<void>(reload_config());
         await_hup();
     });
 }
@@ -258,16 +279,16 @@ daemon::impl::await_hup()
 // All or nothing: a config that fails validation changes nothing. What applies while running is the
 // log level and the credentials store (new upstream sessions use the new keys; open ones keep theirs
 // until the user's next session); everything else is read at the next start.
-void
+boost::system::result<std::string, std::string>
 daemon::impl::reload_config()
 {
-    spdlog::info("SIGHUP: reloading {}", cfg.source.string());
+    spdlog::info("config reload: reading {}", cfg.source.string());
     static_cast<void>(notify.reloading("reloading " + cfg.source.string()));
     auto next = config::load_file(cfg.source);
     if(!next) {
         spdlog::error("SIGHUP: {} refused, the running config stays: {}", cfg.source.string(), next.error().message);
         static_cast<void>(notify.ready("config reload refused: " + next.error().message));
-        return;
+        return {boost::system::in_place_error, next.error().message};
     }
     cfg.log_level = next->log_level;
     spdlog::set_level(spdlog::level::from_str(cfg.log_level));
@@ -281,6 +302,26 @@ daemon::impl::reload_config()
                  "next start",
         summary);
     static_cast<void>(notify.ready("config reloaded: " + summary));
+    return {boost::system::in_place_value, std::move(summary)};
+}
+
+// The credentials file alone (the admin `credentials reload`), all or nothing like the config.
+boost::system::result<std::string, std::string>
+daemon::impl::reload_credentials()
+{
+    if(cfg.credentials.file.empty())
+        return {boost::system::in_place_error, std::string("no [credentials] file is configured")};
+    auto store = config::load_credentials_file(cfg.credentials.file);
+    if(!store) {
+        spdlog::error("credentials reload: refused, the loaded store stays: {}", store.error().message);
+        return {boost::system::in_place_error, store.error().message};
+    }
+    cfg.credentials.store = std::make_shared<config::credentials const>(std::move(*store));
+    accounts->set_store(cfg.credentials.store);
+    auto summary = std::to_string(cfg.credentials.store->users.size()) + " user(s), " +
+        std::to_string(cfg.credentials.store->accounts()) + " account(s) from " + cfg.credentials.file.string();
+    spdlog::info("credentials reload: {}", summary);
+    return {boost::system::in_place_value, std::move(summary)};
 }
 
 // READY once listeners are bound and plugins loaded (not waiting for exchanges), and the watchdog
@@ -303,6 +344,174 @@ daemon::impl::start_service_notifications(unsigned workers)
     }
     static_cast<void>(notify.ready(std::to_string(workers) + " worker shard(s), " +
         std::to_string(plugins ? plugins->names().size() : 0) + " plugin(s)"));
+}
+
+boost::system::result<void, std::string>
+daemon::impl::start_admin()
+{
+    auto const& a = cfg.admin;
+    if(a.socket.empty()) {
+        spdlog::info("admin socket disabled ([admin] socket = \"\")");
+        return {};
+    }
+    std::error_code ec;
+    if(!std::filesystem::is_directory(a.socket.parent_path(), ec)) {
+        // A developer machine without systemd's RuntimeDirectory=: run, and say how to get the socket.
+        spdlog::warn("admin socket disabled: directory {} does not exist (systemd's RuntimeDirectory= creates "
+                     "it; or set [admin] socket)",
+            a.socket.parent_path().string());
+        return {};
+    }
+    admin::options o;
+    o.path = a.socket.string();
+    o.mode = a.mode;
+    o.group = a.group;
+    o.admin_group = a.admin_group;
+    o.operate_group = a.operate_group;
+    o.max_connections = a.max_connections;
+    o.max_line = a.max_request_bytes;
+    o.idle_timeout = a.idle_timeout;
+    o.command_deadline = a.command_timeout;
+    o.version = TRADEPUSH_VERSION;
+    admin_server = std::make_unique<admin::server>(std::move(o));
+    add_admin_commands(*admin_server);
+    if(auto r = admin_server->start(); !r) {
+        admin_server.reset();
+        return "admin socket " + a.socket.string() + ": " + r.error();
+    }
+    spdlog::info("admin socket on {}", a.socket.string());
+    return {};
+}
+
+namespace {
+
+/// The string argument `key`, or an empty view when absent or not a string.
+std::string_view
+string_arg(json::object const& args, std::string_view key)
+{
+    auto const* v = args.if_contains(key);
+    return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view();
+}
+
+} // namespace
+
+// The commands of docs/admin.md. Each runs on the control strand (admin::post_to), where the hub,
+// plugins and config live, and answers through its responder; the server's deadline covers a wedged strand.
+void
+daemon::impl::add_admin_commands(admin::server& srv)
+{
+    using admin::level;
+    using admin::responder;
+    auto on_control = [this](auto f) { return admin::post_to(control.get_executor(), std::move(f)); };
+    auto add = [&](admin::command c) {
+        if(auto r = srv.add(std::move(c)); !r)
+            spdlog::error("admin: {}", r.error());
+    };
+
+    add({.name = "status", .min_level = level::read, .help = "version, uptime, config, listeners, clients, plugins",
+        .handler = on_control([this](json::object, admin::caller const&, responder reply) {
+            json::array listeners;
+            for(auto const& l : cfg.listeners)
+                listeners.emplace_back(config::to_string(l));
+            json::array loaded;
+            if(plugins)
+                for(auto const& p : plugins->status())
+                    loaded.push_back(json::object{{"name", p.name}, {"version", p.version}, {"accounts", p.accounts},
+                        {"tickers", p.tickers}, {"reloads", p.reloads}});
+            auto const up = std::chrono::duration_cast<std::chrono::seconds>(
+                std::chrono::steady_clock::now() - started_at);
+            reply.ok(json::object{{"state", stopping.load() ? "stopping" : "running"}, {"version", TRADEPUSH_VERSION},
+                {"uptime_s", up.count()}, {"config", cfg.source.string()}, {"listeners", std::move(listeners)},
+                {"workers", shard_contexts.size()}, {"clients", eio->stats().sessions},
+                {"credentials", cfg.credentials.file.string()}, {"log_level", cfg.log_level},
+                {"plugins", std::move(loaded)}});
+        })});
+    add({.name = "stats", .min_level = level::read, .help = "counters: hub, engine, plugins, RSS",
+        .handler = on_control([this](json::object, admin::caller const&, responder reply) {
+            collect_stats([reply](json::object o) { reply.ok(std::move(o)); });
+        })});
+    add({.name = "plugins list", .min_level = level::read, .help = "loaded exchange plugins",
+        .handler = on_control([this](json::object, admin::caller const&, responder reply) {
+            json::array list;
+            if(plugins)
+                for(auto const& p : plugins->status())
+                    list.push_back(json::object{{"name", p.name}, {"version", p.version}, {"file", p.file},
+                        {"accounts", p.accounts}, {"tickers", p.tickers}, {"reloads", p.reloads},
+                        {"overruns", p.counters.overruns}, {"stale_emits", p.counters.stale_emits}});
+            reply.ok(std::move(list));
+        })});
+    add({.name = "plugins reload", .min_level = level::admin,
+        .help = "hot-reload a plugin (blue/green); a failed load keeps the old one serving",
+        .handler = on_control([this](json::object args, admin::caller const&, responder reply) {
+            auto const name = string_arg(args, "name");
+            auto const* all = args.if_contains("all");
+            bool const every = all && all->is_bool() && all->get_bool();
+            if(name.empty() && !every)
+                return reply.fail("bad_request", "args.name (a plugin name) or args.all = true is required");
+            if(!plugins)
+                return reply.fail("failed", "no plugin is loaded");
+            json::array done;
+            for(auto const& n : every ? plugins->names() : std::vector<std::string>{std::string(name)}) {
+                auto r = plugins->reload(n);
+                if(!r)
+                    return reply.fail("failed", r.error());
+                done.push_back(json::object{{"name", r->name}, {"old_version", r->old_version},
+                    {"new_version", r->new_version}, {"accounts", r->accounts}, {"tickers", r->tickers},
+                    {"old_image_unmapped", r->old_unmapped}});
+            }
+            reply.ok(std::move(done));
+        }),
+        .usage = "<name> | --all", .deadline = std::chrono::seconds(60)});
+    add({.name = "user flush", .min_level = level::operate,
+        .help = "drop a user's cached state, call reset_user, push fresh snapshots to the user's live connections",
+        .handler = on_control([this](json::object args, admin::caller const&, responder reply) {
+            auto const user = string_arg(args, "user");
+            if(user.empty())
+                return reply.fail("bad_request", "args.user is required");
+            hub->flush_user(std::string(user), [reply, u = std::string(user)](bool found) {
+                if(found)
+                    reply.ok(json::object{{"user", u}, {"flushed", true}});
+                else
+                    reply.fail("not_found", "user " + u + " has no live connection");
+            });
+        }),
+        .usage = "<user>"});
+    add({.name = "log level", .min_level = level::operate, .help = "show or set the log level",
+        .handler = on_control([this](json::object args, admin::caller const&, responder reply) {
+            auto const want = string_arg(args, "level");
+            if(!want.empty()) {
+                auto const lvl = spdlog::level::from_str(std::string(want));
+                if(lvl == spdlog::level::off && want != "off")
+                    return reply.fail("bad_request", "unknown level '" + std::string(want) +
+                            "' (trace, debug, info, warn, error, critical, off)");
+                spdlog::set_level(lvl);
+                cfg.log_level = std::string(want);
+            }
+            reply.ok(json::object{{"level", cfg.log_level}});
+        }),
+        .usage = "[LEVEL]"});
+    add({.name = "config check", .min_level = level::read, .help = "validate the config file on disk without applying it",
+        .handler = on_control([this](json::object, admin::caller const&, responder reply) {
+            auto r = config::load_file(cfg.source);
+            if(!r)
+                return reply.fail("invalid", r.error().message);
+            reply.ok(json::object{{"config", cfg.source.string()}, {"valid", true}});
+        })});
+    add({.name = "config reload", .min_level = level::admin,
+        .help = "like SIGHUP: validate and apply the config file, or keep the running one and say why",
+        .handler = on_control([this](json::object, admin::caller const&, responder reply) {
+            auto r = reload_config();
+            if(!r)
+                return reply.fail("invalid", r.error());
+            reply.ok(json::object{{"reloaded", *r}});
+        })});
+    add({.name = "credentials reload", .min_level = level::admin, .help = "re-read the credentials file",
+        .handler = on_control([this](json::object, admin::caller const&, responder reply) {
+            auto r = reload_credentials();
+            if(!r)
+                return reply.fail("invalid", r.error());
+            reply.ok(json::object{{"reloaded", *r}});
+        })});
 }
 
 void
@@ -417,6 +626,8 @@ daemon::start()
     d.threads.emplace_back([&d] { d.control.run(); });
     for(auto& ctx : d.shard_contexts)
         d.threads.emplace_back([c = ctx.get()] { c->run(); });
+    if(auto r = d.start_admin(); !r)
+        return r.error();
     spdlog::info("tradepushd started: {} worker shard(s), feed '{}'", workers, cfg.feed.kind);
     d.start_service_notifications(workers);
     return {};
@@ -452,6 +663,9 @@ daemon::impl::shutdown()
     reload_signals.cancel(ec);
     hup_signals.cancel(ec);
     static_cast<void>(notify.stopping("closing client transports"));
+    // No admin command may reach the data plane while it stops.
+    if(admin_server)
+        admin_server->stop();
     net::post(control, [this] { trim_timer.cancel(); });
     // Close every client transport so clients reconnect elsewhere, let the disconnects reach the
     // hub, then stop the loops.

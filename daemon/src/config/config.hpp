@@ -65,6 +65,25 @@ default_engineio_options()
 
 struct credentials;
 
+/// `[admin]`: the operators' socket (daemon/src/admin, docs/admin.md).
+struct admin_config {
+    /// AF_UNIX socket path; empty disables the socket. When its directory does not exist (a developer
+    /// machine without systemd's RuntimeDirectory=) the daemon runs without it and says so.
+    std::filesystem::path socket = "/run/tradepushd/admin.sock";
+    /// Permission bits of the socket file.
+    unsigned mode = 0660;
+    /// Group the socket file belongs to; empty keeps the daemon's.
+    std::string group;
+    /// Members are admin (root and the daemon's own user always are).
+    std::string admin_group;
+    /// Members are operate; empty: nobody is operate by group.
+    std::string operate_group;
+    std::size_t max_connections = 32;
+    std::size_t max_request_bytes = 64 * 1024;
+    std::chrono::milliseconds idle_timeout{60000};
+    std::chrono::milliseconds command_timeout{5000};
+};
+
 /// `[credentials]`: the store of users' exchange accounts (config/credentials.hpp).
 struct credentials_config {
     /// Empty: no store; every user gets one keyless account on the default exchange (demo feeds).
@@ -109,6 +128,8 @@ struct daemon_config {
     plugins_config plugins;
     /// `[credentials]`.
     credentials_config credentials;
+    /// `[admin]`.
+    admin_config admin;
     /// spdlog level name: trace|debug|info|warn|error|critical|off.
     std::string log_level = "info";
 };

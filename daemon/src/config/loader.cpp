@@ -425,6 +425,44 @@ read_credentials(table_reader& t, daemon_config& cfg, std::filesystem::path cons
 }
 
 void
+read_admin(table_reader& t, daemon_config& cfg, std::filesystem::path const& base_dir)
+{
+    auto& a = cfg.admin;
+    if (auto v = t.string("socket")) {
+        std::filesystem::path p = v->value;
+        a.socket = v->value.empty() || p.is_absolute() ? p : (base_dir / p).lexically_normal();
+        // sun_path holds 108 bytes with the terminating NUL.
+        if (a.socket.native().size() > 107)
+            t.errors().fail(v->where, t.name_of("socket") + ": longer than the 107 bytes a UNIX socket path may have");
+    }
+    if (auto v = t.string("mode")) {
+        unsigned mode = 0;
+        bool ok = v->value.size() >= 3 && v->value.size() <= 4;
+        for (char c : v->value) {
+            ok = ok && c >= '0' && c <= '7';
+            mode = mode * 8 + static_cast<unsigned>(c - '0');
+        }
+        if (!ok || mode > 0777)
+            t.errors().fail(v->where, t.name_of("mode") + ": expected octal permission bits such as \"0660\"");
+        a.mode = mode;
+    }
+    if (auto v = t.string("group"))
+        a.group = std::move(v->value);
+    if (auto v = t.string("admin_group"))
+        a.admin_group = std::move(v->value);
+    if (auto v = t.string("operate_group"))
+        a.operate_group = std::move(v->value);
+    if (auto v = t.integer("max_connections", 1, 1024))
+        a.max_connections = static_cast<std::size_t>(*v);
+    if (auto v = t.integer("max_request_bytes", 1024, 16 * mib))
+        a.max_request_bytes = static_cast<std::size_t>(*v);
+    if (auto v = t.integer("idle_timeout_s", 1, 86400))
+        a.idle_timeout = std::chrono::seconds(*v);
+    if (auto v = t.integer("command_timeout_s", 1, 600))
+        a.command_timeout = std::chrono::seconds(*v);
+}
+
+void
 read_log(table_reader& t, daemon_config& cfg)
 {
     if (auto level = t.string("level")) {
@@ -459,6 +497,7 @@ read_document(toml::table const& root, error_sink const& errors, std::filesystem
     auto const* log = r.table("log");
     auto const* plugins = r.table("plugins");
     auto const* creds = r.table("credentials");
+    auto const* admin = r.table("admin");
     // Unknown sections first: a misspelt [auht] explains a later "no keys" better than anything.
     r.finish();
 
@@ -471,6 +510,7 @@ read_document(toml::table const& root, error_sink const& errors, std::filesystem
     read_section(errors, log, "log", [&](table_reader& t) { read_log(t, cfg); });
     read_section(errors, plugins, "plugins", [&](table_reader& t) { read_plugins(t, cfg, base_dir); });
     read_section(errors, creds, "credentials", [&](table_reader& t) { read_credentials(t, cfg, base_dir); });
+    read_section(errors, admin, "admin", [&](table_reader& t) { read_admin(t, cfg, base_dir); });
     return cfg;
 }
 
