@@ -138,6 +138,11 @@ test('200 clients keep their streams through 20 reloads under churn', { timeout:
   assert.equal(s.plugins.reload_failures, 0);
   assert.equal(s.plugins.resident_after_unload, 0);
   assert.deepEqual(mappedImages().length, 1, `exactly one plugin image mapped after ${RELOADS} reloads: ${mappedImages()}`);
+  const m = await d.metrics();
+  assert.equal(m.tradepushd_plugin_reloads_total, RELOADS);
+  assert.equal(m.tradepushd_plugin_resident_after_unload_total, 0);
+  assert.equal(m['tradepushd_subscriptions{type="ticker"}'], USERS * 2);
+  assert.equal(m['tradepushd_subscriptions{type="balance"}'], USERS * 2);
   if (!SANITIZED) {
     const growth = s.rss_bytes - rssAfterFirst;
     assert.ok(growth < 32 * 1024 * 1024, `RSS grew ${(growth / 1048576).toFixed(1)} MiB over ${RELOADS - 1} reloads`);

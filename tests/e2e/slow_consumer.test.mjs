@@ -151,6 +151,10 @@ test('(b)(c) stuck longer than the timeout: disconnected, memory bounded, normal
     const reasons = d.log().split('\n').filter((l) => /slow.consumer/i.test(l));
     console.log(`[slow] (b) daemon log: ${reasons.slice(0, 2).join(' | ')}`);
     assert.ok(reasons.length > 0, 'the daemon logs the reason (slow consumer) for the disconnect');
+    // ... and counts them, with the conflations that came first, in /metrics.
+    const metrics = await d.metrics();
+    assert.ok(metrics.tradepushd_slow_consumer_disconnects_total >= 5, `slow-consumer disconnects in /metrics: ${metrics.tradepushd_slow_consumer_disconnects_total}`);
+    assert.ok(metrics.tradepushd_conflations_total > 0, `conflations in /metrics: ${metrics.tradepushd_conflations_total}`);
     // (c) memory: sampled during the stuck period and again after.
     const s1 = await d.stats();
     maxRss = Math.max(maxRss, s1.rss_bytes);

@@ -1,6 +1,7 @@
 #include "app/daemon.hpp"
 
 #include "app/account_book.hpp"
+#include "app/metrics.hpp"
 #include "admin/post_to.hpp"
 #include "admin/server.hpp"
 #include "auth/jwt_verifier.hpp"
@@ -100,6 +101,7 @@ struct daemon::impl {
     std::atomic<bool> stopping{false};
 
     std::string stats_json();
+    std::optional<std::string> metrics_text();
     json::object plugins_json() const;
     boost::system::result<void, std::string> load_plugins();
     void reload_plugins();
@@ -174,6 +176,29 @@ daemon::impl::stats_json()
     o["engine"] = json::object{{"sessions", es.sessions}, {"http_connections", es.http_connections}};
     o["rss_bytes"] = resident_bytes();
     return json::serialize(o);
+}
+
+// The /metrics body, read on the control strand; nullopt when it does not answer within 2 s.
+std::optional<std::string>
+daemon::impl::metrics_text()
+{
+    auto promise = std::make_shared<std::promise<std::string>>();
+    auto future = promise->get_future();
+    hub->stats([this, promise](hub::hub_stats s) {
+        metrics_snapshot m;
+        m.hub = s;
+        m.engine = eio->stats();
+        if(plugins) {
+            m.plugins = plugins->status();
+            m.plugin_totals = plugins->stats();
+        }
+        m.rss_bytes = resident_bytes();
+        m.uptime_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at).count();
+        promise->set_value(render_metrics(m));
+    });
+    if(future.wait_for(std::chrono::seconds(2)) != std::future_status::ready)
+        return std::nullopt;
+    return future.get();
 }
 
 // The plugins' figures; on the control strand.
@@ -602,6 +627,11 @@ daemon::start()
     });
     d.eio->add_route("/stats", [&d](std::string_view) {
         return engineio::http_reply{200, "application/json", d.stats_json()};
+    });
+    d.eio->add_route("/metrics", [&d](std::string_view) {
+        if(auto text = d.metrics_text())
+            return engineio::http_reply{200, "text/plain; version=0.0.4; charset=utf-8", std::move(*text)};
+        return engineio::http_reply{503, "text/plain; charset=utf-8", "control loop busy, try again\n"};
     });
 
     for(auto const& l : cfg.listeners) {

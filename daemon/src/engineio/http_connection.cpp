@@ -264,6 +264,7 @@ http_connection::handshake(endpoint_entry const& ep, request& req, std::string_v
     }
     shard_.sessions.emplace(session->id(), session);
     server_->session_count.fetch_add(1, std::memory_order_relaxed);
+    shard_.sessions_opened.fetch_add(1, std::memory_order_relaxed);
 
     if(transport == "websocket") {
         auto t = std::make_shared<ws_transport>(shard_, stream_.release_socket(), ep.opts.max_payload);

@@ -258,7 +258,13 @@ server::close_all()
 server_stats
 server::stats() const
 {
-    return server_stats{impl_->core->session_count.load(), impl_->core->connection_count.load()};
+    server_stats s{impl_->core->session_count.load(), impl_->core->connection_count.load()};
+    for(auto const& shard : impl_->core->shards) {
+        s.sessions_opened += shard->sessions_opened.load(std::memory_order_relaxed);
+        s.conflations += shard->conflations.load(std::memory_order_relaxed);
+        s.slow_consumer_closes += shard->slow_consumer_closes.load(std::memory_order_relaxed);
+    }
+    return s;
 }
 
 } // namespace tradepush::engineio

@@ -8,6 +8,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/system/result.hpp>
 
+#include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -31,6 +33,9 @@ using http_route = std::function<http_reply(std::string_view target)>;
 struct server_stats {
     std::size_t sessions = 0;
     std::size_t http_connections = 0;
+    std::uint64_t sessions_opened = 0;      ///< since start
+    std::uint64_t conflations = 0;          ///< queued pushes replaced by a newer one of the same stream
+    std::uint64_t slow_consumer_closes = 0; ///< sessions closed for not reading
 };
 
 /// Engine.IO server over N shards. Each shard is an io_context run by one thread; a session lives on

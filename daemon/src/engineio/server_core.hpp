@@ -44,6 +44,12 @@ struct shard_state {
     std::optional<net::steady_timer> sweeper;
     /// Scratch read buffer shared by the shard's WebSockets (reads complete one at a time).
     std::string read_buffer = std::string(16 * 1024, '\0');
+
+    // Counters for metrics: written by this shard only (relaxed, no cross-shard contention), read by
+    // server::stats() from any thread.
+    std::atomic<std::uint64_t> sessions_opened{0};
+    std::atomic<std::uint64_t> conflations{0};
+    std::atomic<std::uint64_t> slow_consumer_closes{0};
 };
 
 /// The server's shared core; outlives every connection and session (they hold a shared_ptr).

@@ -92,8 +92,10 @@ session_impl::send(outbound_ptr msg, std::uint64_t conflate_key)
 {
     if(closed_)
         return;
-    if(queue_.push(std::move(msg), conflate_key))
+    if(queue_.push(std::move(msg), conflate_key)) {
         ++stats_.messages_conflated;
+        shard_.conflations.fetch_add(1, std::memory_order_relaxed);
+    }
     flush();
 }
 
@@ -389,13 +391,17 @@ session_impl::sweep(std::chrono::steady_clock::time_point now)
 {
     if(closed_)
         return;
-    if(ws_ && ws_->writing() && now - ws_->write_started() > opts_.slow_consumer_timeout)
+    if(ws_ && ws_->writing() && now - ws_->write_started() > opts_.slow_consumer_timeout) {
+        shard_.slow_consumer_closes.fetch_add(1, std::memory_order_relaxed);
         return close("slow consumer");
+    }
     if(queue_.bytes() > opts_.max_pending_bytes) {
         if(over_limit_since_ == std::chrono::steady_clock::time_point{})
             over_limit_since_ = now;
-        else if(now - over_limit_since_ > opts_.slow_consumer_timeout)
+        else if(now - over_limit_since_ > opts_.slow_consumer_timeout) {
+            shard_.slow_consumer_closes.fetch_add(1, std::memory_order_relaxed);
             return close("slow consumer");
+        }
     } else {
         over_limit_since_ = {};
     }

@@ -574,14 +574,17 @@ struct hub::state {
         for(auto const& [name, u] : users)
             for(auto const& [label, a] : u.accounts) {
                 s.open_accounts += a.open ? 1 : 0;
-                for(auto const& sp : a.streams)
-                    if(sp) {
+                for(std::size_t i = 0; i < feed::stream_type_count; ++i)
+                    if(auto const& sp = a.streams[i]) {
                         ++s.account_streams;
                         s.subscriptions += sp->subscribers.size();
+                        s.subscriptions_by_stream[i] += sp->subscribers.size();
                     }
             }
-        for(auto const& [key, t] : tickers)
+        for(auto const& [key, t] : tickers) {
             s.subscriptions += t->subscribers.size();
+            s.subscriptions_by_stream[feed::stream_type_count] += t->subscribers.size();
+        }
         return s;
     }
 

@@ -10,6 +10,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -36,6 +37,8 @@ struct hub_stats {
     std::size_t account_streams = 0;   ///< (user, account, type) streams with state or subscribers
     std::size_t ticker_streams = 0;
     std::size_t subscriptions = 0;     ///< (connection, stream) pairs
+    /// subscriptions split by stream: balance, positions, pnl, orders (feed::stream_type order), ticker
+    std::array<std::size_t, 5> subscriptions_by_stream{};
     std::size_t open_accounts = 0;     ///< upstream account sessions held open
     std::uint64_t pushes = 0;          ///< messages handed to shards (per connection)
     std::uint64_t dedup_skips = 0;     ///< unchanged payloads not pushed

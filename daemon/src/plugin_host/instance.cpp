@@ -530,6 +530,7 @@ instance::start_http(tradepush_owner const* owner, tradepush_http_request const*
         [this, life = std::weak_ptr<int>(life_), op](http_response_data resp) {
             if(life.expired())
                 return;
+            count_http(resp);
             run_serially([this, op, resp = std::move(resp)]() mutable { complete_http(op, std::move(resp)); });
         });
     if(!handle) {
@@ -541,6 +542,22 @@ instance::start_http(tradepush_owner const* owner, tradepush_http_request const*
     if(auto* rec = ops_.find(op))
         rec->cancel = [handle] { handle->cancel(); };
     return op;
+}
+
+void
+instance::count_http(http_response_data const& resp)
+{
+    if(resp.status == 0) {
+        ++counters_.http_failures;
+        return;
+    }
+    ++counters_.http_responses;
+    if(resp.status >= 400)
+        ++counters_.http_error_status;
+    auto const ms = std::chrono::duration<double, std::milli>(resp.elapsed).count();
+    auto const bucket = std::lower_bound(http_latency_bounds_ms.begin(), http_latency_bounds_ms.end(), ms);
+    ++counters_.http_latency_buckets[static_cast<std::size_t>(bucket - http_latency_bounds_ms.begin())];
+    counters_.http_latency_sum_s += ms / 1000.0;
 }
 
 void
@@ -583,6 +600,10 @@ instance::start_ws(tradepush_owner const* owner, tradepush_ws_open const* in, st
         [this, life = std::weak_ptr<int>(life_), op](ws_event_kind kind, std::string_view data) {
             if(life.expired())
                 return;
+            if(kind == ws_event_kind::open)
+                ++counters_.ws_opens;
+            else if(kind == ws_event_kind::closed)
+                ++counters_.ws_closes;
             // The common case delivers the borrowed message in place; only a queued call copies it.
             if(!in_plugin_call() && deferred_.empty()) {
                 complete_ws(op, kind, data);

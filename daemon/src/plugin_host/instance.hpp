@@ -12,6 +12,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/system/result.hpp>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -55,7 +56,19 @@ struct instance_counters {
     std::size_t invalid_emits = 0;     ///< emits dropped for bad JSON, stream, state or owner
     std::size_t refused_calls = 0;     ///< host API calls outside an entry point or off the control thread
     std::size_t deferred_calls = 0;    ///< calls queued because an entry point was running (no nesting)
+    // Upstream traffic the plugin asked for, counted when the answer arrives (also for cancelled ops).
+    std::size_t http_responses = 0;    ///< HTTP requests answered with a status
+    std::size_t http_failures = 0;     ///< HTTP requests that got no status (connect, TLS, timeout)
+    std::size_t http_error_status = 0; ///< answers with status >= 400
+    /// Request latency histogram: counts of answers within latency_bounds_ms[i] (last: above all).
+    std::array<std::size_t, 10> http_latency_buckets{};
+    double http_latency_sum_s = 0;
+    std::size_t ws_opens = 0;          ///< WebSocket connections established
+    std::size_t ws_closes = 0;         ///< WebSocket connections ended (failed connects included)
 };
+
+/// Upper bounds of instance_counters::http_latency_buckets, in milliseconds (the last bucket is +Inf).
+inline constexpr std::array<double, 9> http_latency_bounds_ms{10, 25, 50, 100, 250, 500, 1000, 2500, 10000};
 
 /// Host side of one plugin instance.
 ///
@@ -153,6 +166,7 @@ private:
     tradepush_op start_ws(tradepush_owner const* owner, tradepush_ws_open const* req, std::uint64_t cookie);
     void complete_timer(tradepush_op op);
     void complete_http(tradepush_op op, http_response_data resp);
+    void count_http(http_response_data const& resp);
     void complete_ws(tradepush_op op, ws_event_kind kind, std::string_view data);
     /// Checks a completion of `op` and returns its cookie, taking a finished op out of the registry.
     /// nullopt (and a stale drop) when it was cancelled or its owner epoch is no longer current.

@@ -181,3 +181,43 @@ TEST_CASE("WebSocket: events in order, send, closed ends the op", "[plugin_host]
     CHECK(h.inst.live_ops() == 0);
     // Fenced or not, a public WebSocket survives reset_user: it has no user.
 }
+
+TEST_CASE("upstream counters: answered, failed, error status, latency buckets, WebSocket opens and closes", "[plugin_host][instance][metrics]")
+{
+    harness h;
+    ctl().on_open = [](tradepush_host* host, tradepush_host_api const* api, tradepush_owner const* owner) {
+        tradepush_http_request req{};
+        req.struct_size = sizeof req;
+        req.url = {"https://api.example/v5/x", 24};
+        for(int i = 0; i < 4; ++i)
+            ctl().ops.push_back(api->http_request(host, owner, &req, 0));
+        tradepush_ws_open ws{};
+        ws.struct_size = sizeof ws;
+        ws.url = {"wss://stream.example/v5", 23};
+        ctl().ops.push_back(api->ws_open(host, owner, &ws, 0));
+    };
+    h.prov.open_account("alice", test_account(), 0, 1);
+    REQUIRE(h.io.http.size() == 4);
+    using namespace std::chrono_literals;
+    h.io.http[0].done(plugin_host::http_response_data{200, {}, {}, "{}", 5ms});
+    h.io.http[1].done(plugin_host::http_response_data{503, {}, {}, "", 40ms});
+    h.io.http[2].done(plugin_host::http_response_data{0, "connect: refused", {}, "", 1ms});
+    // A completion for an op the user no longer owns still counts as upstream traffic.
+    h.prov.reset_user("alice");
+    h.io.http[3].done(plugin_host::http_response_data{200, {}, {}, "{}", 20s});
+    REQUIRE(h.io.ws.size() == 1);
+    h.io.ws[0].on_event(plugin_host::ws_event_kind::open, "");
+    h.io.ws[0].on_event(plugin_host::ws_event_kind::closed, "bye");
+    h.run();
+
+    auto const c = h.inst.counters();
+    CHECK(c.http_responses == 3);
+    CHECK(c.http_failures == 1);
+    CHECK(c.http_error_status == 1);
+    CHECK(c.http_latency_buckets[0] == 1); // 5 ms <= 10 ms
+    CHECK(c.http_latency_buckets[2] == 1); // 40 ms <= 50 ms
+    CHECK(c.http_latency_buckets.back() == 1); // 20 s: above every bound
+    CHECK(c.http_latency_sum_s == Approx(20.045));
+    CHECK(c.ws_opens == 1);
+    CHECK(c.ws_closes == 1);
+}
