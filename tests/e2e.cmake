@@ -44,11 +44,13 @@ foreach(entry IN LISTS e2e_node_tests)
 endforeach()
 
 # Through the example exchange plugin (loader, instance, epoch fence, provider): the DESIGN §1
-# reconnect scenarios again (e2e.reconnect_plugin), and hot reload under load (e2e.reload).
+# reconnect scenarios again (e2e.reconnect_plugin), hot reload under load (e2e.reload), and the admin
+# socket driven by tradepushctl (e2e.admin).
 # name, file, timeout (s)
 set(e2e_plugin_tests
   "reconnect_plugin\;reconnect\;600"
-  "reload\;reload\;600")
+  "reload\;reload\;600"
+  "admin\;admin\;180")
 if(TARGET tradepush_example_plugin AND TRADEPUSH_E2E_NODE)
   foreach(entry IN LISTS e2e_plugin_tests)
     list(GET entry 0 name)
@@ -63,14 +65,15 @@ if(TARGET tradepush_example_plugin AND TRADEPUSH_E2E_NODE)
       RUN_SERIAL ON
       RESOURCE_LOCK tradepush_e2e
       FIXTURES_REQUIRED tradepush_node_clients
-      ENVIRONMENT "TRADEPUSH_DAEMON=$<TARGET_FILE:tradepushd>;TRADEPUSH_SANITIZE=${TRADEPUSH_SANITIZE};TRADEPUSH_E2E_PLUGIN=$<TARGET_FILE:tradepush_example_plugin>;TRADEPUSH_E2E_EXCHANGE=example")
+      ENVIRONMENT "TRADEPUSH_DAEMON=$<TARGET_FILE:tradepushd>;TRADEPUSH_SANITIZE=${TRADEPUSH_SANITIZE};TRADEPUSH_E2E_PLUGIN=$<TARGET_FILE:tradepush_example_plugin>;TRADEPUSH_E2E_EXCHANGE=example;TRADEPUSH_CTL=$<TARGET_FILE:tradepushctl>")
   endforeach()
 endif()
 
 # name, timeout (s), run serial?
 set(e2e_python_tests
   "reconnect_python\;600\;ON"
-  "protocol_python\;180\;OFF")
+  "protocol_python\;180\;OFF"
+  "service_python\;120\;OFF")
 
 foreach(entry IN LISTS e2e_python_tests)
   list(GET entry 0 name)
@@ -86,3 +89,4 @@ foreach(entry IN LISTS e2e_python_tests)
     RESOURCE_LOCK tradepush_e2e
     ENVIRONMENT "TRADEPUSH_DAEMON=$<TARGET_FILE:tradepushd>;TRADEPUSH_SANITIZE=${TRADEPUSH_SANITIZE}")
 endforeach()
+

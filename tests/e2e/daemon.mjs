@@ -78,6 +78,8 @@ export const DEFAULT_CONFIG = {
   auth: { leeway_s: 30 },
   feed: { kind: 'scripted', tick_interval_ms: 1000, snapshot_delay_ms: 0 },
   log: { level: 'info' },
+  // No admin socket unless a test asks for one (in its own temporary directory).
+  admin: { socket: '' },
 };
 
 function tomlValue(v) {
@@ -93,7 +95,13 @@ function tomlValue(v) {
  */
 export const EXCHANGE = process.env.TRADEPUSH_E2E_EXCHANGE ?? 'bybit';
 
-function pluginToml(cfg) {
+function pluginToml(cfg, explicit) {
+  if (explicit) {
+    // startDaemon({plugin: {file, config}}): that plugin file with that JSON config (an object or a string).
+    const config = typeof explicit.config === 'string' ? explicit.config : JSON.stringify(explicit.config ?? {});
+    return `\n[plugins]\ndir = ${JSON.stringify(path.dirname(explicit.file))}\n[[plugins.load]]\n` +
+      `file = ${JSON.stringify(path.basename(explicit.file))}\nconfig = ${JSON.stringify(config)}\n`;
+  }
   const plugin = process.env.TRADEPUSH_E2E_PLUGIN;
   if (!plugin) return '';
   const config = JSON.stringify({ tick_ms: cfg.feed.tick_interval_ms, snapshot_delay_ms: cfg.feed.snapshot_delay_ms });
@@ -101,7 +109,7 @@ function pluginToml(cfg) {
     `file = ${JSON.stringify(path.basename(plugin))}\nconfig = ${JSON.stringify(config)}\n`;
 }
 
-function toToml(cfg) {
+function toToml(cfg, plugin) {
   let out = '';
   for (const [table, values] of Object.entries(cfg)) {
     out += `[${table}]\n`;
@@ -109,23 +117,25 @@ function toToml(cfg) {
     out += '\n';
   }
   out += `[[auth.keys]]\nalg = "HS256"\nsecret = ${JSON.stringify(SECRET)}\n`;
-  return out + pluginToml(cfg);
+  return out + pluginToml(cfg, plugin);
 }
 
 /**
  * Starts tradepushd with DEFAULT_CONFIG merged with `overrides` (per table). Resolves once it
  * logged `listening on ... (port N)`. Returns a handle with url/port, stats(), waitStats(), stop().
  */
-export async function startDaemon(overrides = {}) {
+export async function startDaemon(allOverrides = {}) {
   const bin = process.env.TRADEPUSH_DAEMON;
   if (!bin) throw new Error('TRADEPUSH_DAEMON must point at the tradepushd binary');
+  // `plugin: {file, config}` is not a config table: it loads that plugin (instead of TRADEPUSH_E2E_PLUGIN's).
+  const { plugin, ...overrides } = allOverrides;
   const cfg = {};
   for (const [t, v] of Object.entries(DEFAULT_CONFIG)) cfg[t] = { ...v, ...(overrides[t] ?? {}) };
   // Tables the defaults do not have (e.g. credentials) are taken as given.
   for (const [t, v] of Object.entries(overrides)) if (!(t in cfg)) cfg[t] = v;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tradepush-e2e-'));
   const cfgPath = path.join(dir, 'tradepushd.toml');
-  fs.writeFileSync(cfgPath, toToml(cfg));
+  fs.writeFileSync(cfgPath, toToml(cfg, plugin));
 
   const proc = spawnTied([bin, '--config', cfgPath], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
@@ -159,6 +169,13 @@ export async function startDaemon(overrides = {}) {
       if (res.status !== 200) throw new Error(`/stats: HTTP ${res.status}`);
       return res.json();
     },
+    /** GET /metrics parsed into {'name{labels}': value}; checks the Prometheus text format on the way. */
+    async metrics() {
+      const res = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5000) });
+      if (res.status !== 200) throw new Error(`/metrics: HTTP ${res.status}`);
+      assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+      return parseMetrics(await res.text());
+    },
     /** Polls /stats until pred(stats) is true; throws with the last stats after timeoutMs. */
     async waitStats(pred, timeoutMs = 10000, what = 'stats condition') {
       const deadline = Date.now() + timeoutMs;
@@ -190,6 +207,29 @@ export async function startDaemon(overrides = {}) {
     },
   };
   return d;
+}
+
+/**
+ * Parses Prometheus text: every sample line `name{labels} value` becomes a key `name{labels}` (or `name`);
+ * every family has HELP and TYPE lines before its samples. Throws on a line that fits neither.
+ */
+export function parseMetrics(text) {
+  const out = {};
+  const typed = new Set();
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    const meta = /^# (HELP|TYPE) ([a-zA-Z_:][a-zA-Z0-9_:]*) /.exec(line);
+    if (meta) {
+      if (meta[1] === 'TYPE') typed.add(meta[2]);
+      continue;
+    }
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)$/.exec(line);
+    if (!m) throw new Error(`/metrics: not a sample line: ${line}`);
+    const family = m[1].replace(/_(bucket|sum|count)$/, '');
+    if (!typed.has(m[1]) && !typed.has(family)) throw new Error(`/metrics: ${m[1]} has no TYPE line before it`);
+    out[m[1] + (m[2] ?? '')] = Number(m[3]);
+  }
+  return out;
 }
 
 /** True when /stats shows no connection, user, stream, subscription, upstream or engine session. */
@@ -367,4 +407,73 @@ export class RawSocket {
 
   send(s) { this.ws.send(s); }
   close() { this.ws.terminate(); }
+}
+
+// ------------------------------------------------------------------------------------ bybit simulator
+
+/**
+ * Starts tools/bybit-sim ($TRADEPUSH_BYBIT_SIM, or `bin`) on a free loopback port with extra `args`
+ * (e.g. ['--tick-ms', '0']). Resolves once it printed `bybit-sim listening on 127.0.0.1:<port>`.
+ * Returns {port, url, proc, log(), control(method, path, body), counters(), pluginConfig(extra), stop()};
+ * control() resolves with the parsed JSON reply and throws unless it is {"ok":true}.
+ */
+export async function startSim({ args = [], bin = process.env.TRADEPUSH_BYBIT_SIM } = {}) {
+  if (!bin) throw new Error('TRADEPUSH_BYBIT_SIM must point at the tradepush-bybit-sim binary');
+  const proc = spawnTied([bin, '--listen', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  const keep = (d) => { log += d; if (log.length > 200000) log = log.slice(-100000); };
+  proc.stderr.on('data', keep);
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`bybit-sim did not start within 10 s:\n${log}`)), 10000);
+    proc.stdout.on('data', (d) => {
+      keep(d);
+      const m = /bybit-sim listening on 127\.0\.0\.1:(\d+)/.exec(log);
+      if (m) { clearTimeout(timer); resolve(Number(m[1])); }
+    });
+    proc.on('exit', (code, sig) => { clearTimeout(timer); reject(new Error(`bybit-sim exited (${code ?? sig}):\n${log}`)); });
+  }).catch((err) => { proc.kill('SIGKILL'); throw err; });
+  const url = `http://127.0.0.1:${port}`;
+  const sim = {
+    port,
+    url,
+    proc,
+    log: () => log,
+    alive: () => proc.exitCode === null && proc.signalCode === null,
+    async control(method, p, body) {
+      const res = await fetch(`${url}${p}`, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(5000),
+      });
+      const text = await res.text();
+      let json;
+      try { json = JSON.parse(text); } catch { throw new Error(`bybit-sim ${method} ${p}: HTTP ${res.status} ${text}`); }
+      if (json.ok !== true) throw new Error(`bybit-sim ${method} ${p}: ${text}`);
+      return json;
+    },
+    async counters() { return (await sim.control('GET', '/sim/counters')).counters; },
+    /** The bybit plugin's config pointing every network at this simulator, plus `extra` keys. */
+    pluginConfig(extra = {}) {
+      return {
+        allow_insecure_loopback: true,
+        rest_url: url,
+        ws_public_linear_url: `ws://127.0.0.1:${port}/v5/public/linear`,
+        ws_public_spot_url: `ws://127.0.0.1:${port}/v5/public/spot`,
+        ws_private_url: `ws://127.0.0.1:${port}/v5/private`,
+        ...extra,
+      };
+    },
+    /** SIGTERM (SIGKILL after 5 s); resolves with {code, signal}. */
+    async stop() {
+      if (!sim.alive()) return { code: proc.exitCode, signal: proc.signalCode };
+      const exited = once(proc, 'exit');
+      proc.kill('SIGTERM');
+      const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
+      const [code, signal] = await exited;
+      clearTimeout(t);
+      return { code, signal };
+    },
+  };
+  return sim;
 }
