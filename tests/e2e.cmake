@@ -40,7 +40,7 @@ foreach(entry IN LISTS e2e_node_tests)
     RESOURCE_LOCK tradepush_e2e
     # Set up by integration.cmake's clients_installed test when present (checks node_modules).
     FIXTURES_REQUIRED tradepush_node_clients
-    ENVIRONMENT "TRADEPUSH_DAEMON=$<TARGET_FILE:tradepushd>;TRADEPUSH_SANITIZE=${TRADEPUSH_SANITIZE}")
+    ENVIRONMENT "TRADEPUSH_DAEMON=$<TARGET_FILE:tradepushd>;TRADEPUSH_SANITIZE=${TRADEPUSH_SANITIZE};TRADEPUSH_CTL=$<TARGET_FILE:tradepushctl>")
 endforeach()
 
 # Through the example exchange plugin (loader, instance, epoch fence, provider): the DESIGN §1
@@ -90,3 +90,27 @@ foreach(entry IN LISTS e2e_python_tests)
     ENVIRONMENT "TRADEPUSH_DAEMON=$<TARGET_FILE:tradepushd>;TRADEPUSH_SANITIZE=${TRADEPUSH_SANITIZE}")
 endforeach()
 
+# The Bybit path with real components only: tradepushd + libtradepush-bybit.so + tools/bybit-sim on
+# loopback, stock socket.io-client (bybit_common.mjs sets the three up). bybit_flow: fill -> pushes
+# within 500 ms, 50 ticker clients on one upstream, DESIGN §1 hard-kill reconnects; bybit_faults:
+# clock skew, 10006 storm, dropped private WebSocket, bad keys. Both time things: run alone.
+# name, timeout (s)
+set(e2e_bybit_tests
+  "bybit_flow\;300"
+  "bybit_faults\;300")
+if(TARGET tradepush_bybit_plugin AND TARGET tradepush-bybit-sim AND TRADEPUSH_E2E_NODE)
+  foreach(entry IN LISTS e2e_bybit_tests)
+    list(GET entry 0 name)
+    list(GET entry 1 timeout)
+    add_test(NAME e2e.${name}
+      COMMAND ${TRADEPUSH_E2E_NODE} --test --test-concurrency=1 ${e2e_dir}/${name}.test.mjs
+      WORKING_DIRECTORY ${e2e_dir})
+    set_tests_properties(e2e.${name} PROPERTIES
+      LABELS e2e
+      TIMEOUT ${timeout}
+      RUN_SERIAL ON
+      RESOURCE_LOCK tradepush_e2e
+      FIXTURES_REQUIRED tradepush_node_clients
+      ENVIRONMENT "TRADEPUSH_DAEMON=$<TARGET_FILE:tradepushd>;TRADEPUSH_SANITIZE=${TRADEPUSH_SANITIZE};TRADEPUSH_BYBIT_SIM=$<TARGET_FILE:tradepush-bybit-sim>;TRADEPUSH_BYBIT_PLUGIN=$<TARGET_FILE:tradepush_bybit_plugin>")
+  endforeach()
+endif()

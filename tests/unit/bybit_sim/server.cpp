@@ -2,6 +2,10 @@
 // ping/pong dialects, idle cut-off, fault injection and counters through the control API.
 #include "sim_test_util.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 using namespace tradepush::bybit_sim;
 using namespace tradepush::bybit_sim::test;
 
@@ -20,7 +24,43 @@ is_topic(json::object const& o, char const* topic)
     return o.contains("topic") && o.at("topic") == topic;
 }
 
+/// TCP_NODELAY of every connected socket of this process whose local port is `port` (the sim's
+/// accepted connections: the sim runs in-process).
+std::vector<int>
+accepted_nodelay(unsigned short port)
+{
+    std::vector<int> out;
+    for (int fd = 0; fd < 4096; ++fd) {
+        sockaddr_in local{}, peer{};
+        socklen_t len = sizeof local;
+        if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len) != 0 || local.sin_family != AF_INET ||
+            ntohs(local.sin_port) != port)
+            continue;
+        len = sizeof peer;
+        if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0)
+            continue; // the listener
+        int v = -1;
+        len = sizeof v;
+        if (::getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, &len) == 0)
+            out.push_back(v);
+    }
+    return out;
+}
+
 } // namespace
+
+TEST_CASE("server: accepted connections disable Nagle", "[server][ws]")
+{
+    // A fill pushes execution, order, position and wallet as four small frames written one after the
+    // other; with Nagle each waited for the previous one's delayed ACK (~40 ms per push on Linux).
+    running_sim sim;
+    ws_client ws(sim.port(), "/v5/private");
+    ws.send(R"({"op":"ping"})");
+    REQUIRE(!ws.read().text.empty());
+    auto const flags = accepted_nodelay(sim.port());
+    REQUIRE(flags.size() == 1);
+    CHECK(flags[0] == 1);
+}
 
 TEST_CASE("server: signed REST over loopback and window edges with a frozen clock", "[server][auth]")
 {
