@@ -93,6 +93,7 @@ test('(a) paused shorter than the timeout: conflated latest state, still connect
     const sock = tcp(c);
     for (let round = 1; round <= 3; round++) {
       const before = (await d.stats()).hub.connections;
+      const conflatedBefore = (await d.metrics()).tradepushd_conflations_total;
       sock.pause();
       await sleep(TIMEOUT_MS / 2);
       const mark = c.mark();
@@ -102,6 +103,9 @@ test('(a) paused shorter than the timeout: conflated latest state, still connect
         const m = seqsBySymbol(c, mark);
         return m.size === SYMBOLS.length && [...m.values()].every((s) => s.length >= 3);
       }, 10000, `round ${round}: every symbol flows again after resume`);
+      // The first pushes after resume can all be the kernel's backlog (older, contiguous states); the
+      // conflated newest states come right after it.
+      await sleep(1000);
       const m = seqsBySymbol(c, mark);
       let jumps = 0;
       let maxJump = 0;
@@ -112,9 +116,13 @@ test('(a) paused shorter than the timeout: conflated latest state, still connect
           maxJump = Math.max(maxJump, seqs[i] - seqs[i - 1]);
         }
       }
-      console.log(`[slow] (a) round ${round}: ${jumps} seq jumps > 1 after resume, largest ${maxJump}`);
-      assert.ok(jumps >= SYMBOLS.length / 2, `round ${round}: only ${jumps} seq jumps after a ${TIMEOUT_MS / 2} ms pause: no conflation?`);
-      assert.ok(maxJump >= 10, `round ${round}: largest seq jump ${maxJump}, expected ~${TIMEOUT_MS / 2 / 10}`);
+      const conflated = (await d.metrics()).tradepushd_conflations_total - conflatedBefore;
+      console.log(`[slow] (a) round ${round}: server conflated ${conflated} pushes; ${jumps} seq jumps > 1 after resume, largest ${maxJump}`);
+      // How much of the pause the client's kernel buffers absorb varies (receive-buffer autotuning
+      // grows across rounds, load changes timing): the server's own count says whether it conflated,
+      // and the client must see the result, newer states with skipped seqs.
+      assert.ok(conflated > 0, `round ${round}: the server conflated nothing during a ${TIMEOUT_MS / 2} ms pause`);
+      assert.ok(jumps > 0 && maxJump >= 2, `round ${round}: ${jumps} seq jumps (largest ${maxJump}) after a ${TIMEOUT_MS / 2} ms pause: no conflated state reached the client`);
       assert.ok(c.socket.connected, `round ${round}: a client paused ${TIMEOUT_MS / 2} ms was disconnected (${JSON.stringify(c.disconnects)})`);
       assert.equal((await d.stats()).hub.connections, before, `round ${round}: connection count changed`);
     }
