@@ -19,7 +19,9 @@ set(e2e_node_tests
   "bad_input\;300\;OFF"
   "auth_header\;120\;OFF"
   "cli\;120\;OFF"
-  "credentials\;120\;OFF")
+  "credentials\;120\;OFF"
+  "sessions_admin\;120\;OFF"
+  "drain\;600\;ON")
 
 foreach(entry IN LISTS e2e_node_tests)
   list(GET entry 0 name)

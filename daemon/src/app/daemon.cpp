@@ -7,6 +7,7 @@
 #include "auth/jwt_verifier.hpp"
 #include "config/credentials.hpp"
 #include "config/listener.hpp"
+#include "engineio/drain_schedule.hpp"
 #include "engineio/server.hpp"
 #include "feed/provider_router.hpp"
 #include "feed/scripted_feed.hpp"
@@ -30,7 +31,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <charconv>
+#include <condition_variable>
 #include <future>
+#include <limits>
+#include <mutex>
+#include <unordered_map>
 #include <thread>
 
 #include <malloc.h>
@@ -99,6 +105,15 @@ struct daemon::impl {
     std::size_t sessions_at_last_trim = 0;
     std::promise<void> stopped;
     std::atomic<bool> stopping{false};
+    /// The drain's window, written before `stopped` is set (SIGTERM: the config's; admin `drain`: its
+    /// grace) and read by shutdown() on the main thread.
+    std::chrono::milliseconds drain_spread{0};
+    /// True while the drain runs (admin `status` says "draining").
+    std::atomic<bool> draining{false};
+    /// Set by a second SIGTERM/SIGINT: the drain stops waiting and closes what is left at once.
+    std::atomic<bool> hurry{false};
+    std::mutex hurry_mutex;
+    std::condition_variable hurry_cv;
 
     std::string stats_json();
     std::optional<std::string> metrics_text();
@@ -113,9 +128,19 @@ struct daemon::impl {
     void collect_stats(std::function<void(json::object)> done);
     boost::system::result<void, std::string> start_admin();
     void add_admin_commands(admin::server& srv);
+    /// The admin `sessions list`; runs on the control strand.
+    void list_sessions(std::string user, std::size_t limit, admin::responder reply);
     void start_service_notifications(unsigned workers);
     void unload_plugins();
     void arm_trim();
+    /// Waits for SIGTERM/SIGINT on the control thread: the first starts the drain, a later one hurries it.
+    void await_stop_signal();
+    /// Starts the stop with a drain over `spread`; false when a stop is already under way. Thread-safe.
+    bool request_stop(std::chrono::milliseconds spread);
+    /// Ends a drain now (second signal). Thread-safe.
+    void hurry_drain();
+    /// The graceful part of the stop (operations.md §5.2); main thread, loops still running.
+    void drain();
     void shutdown();
 };
 
@@ -418,7 +443,88 @@ string_arg(json::object const& args, std::string_view key)
     return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view();
 }
 
+/// A non-negative integer argument `key` (a JSON number, or a numeric string as a hand-written
+/// request may send), `fallback` when absent; nullopt when present but not such a number.
+std::optional<std::int64_t>
+count_arg(json::object const& args, std::string_view key, std::int64_t fallback)
+{
+    auto const* v = args.if_contains(key);
+    if(!v)
+        return fallback;
+    if(v->is_int64())
+        return v->get_int64() >= 0 ? std::optional<std::int64_t>(v->get_int64()) : std::nullopt;
+    if(v->is_uint64())
+        return static_cast<std::int64_t>(std::min<std::uint64_t>(v->get_uint64(), std::numeric_limits<std::int64_t>::max()));
+    if(v->is_double())
+        return v->get_double() >= 0 && v->get_double() < 9e18 ? std::optional<std::int64_t>(
+                                                                   static_cast<std::int64_t>(v->get_double()))
+                                                             : std::nullopt;
+    if(v->is_string()) {
+        std::string_view const text = v->get_string();
+        std::int64_t n = 0;
+        auto const [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+        if(ec == std::errc() && end == text.data() + text.size() && n >= 0)
+            return n;
+    }
+    return std::nullopt;
+}
+
 } // namespace
+
+// `sessions list`: the hub knows who is attached and what they subscribed to; the shards know the
+// transport, peer and age. Asks the hub on the control strand, then each shard that holds some of
+// the connections, and answers once every shard did (a wedged shard leaves it to the deadline).
+void
+daemon::impl::list_sessions(std::string user, std::size_t limit, admin::responder reply)
+{
+    hub->connections(std::move(user), limit, [this, reply](std::vector<hub::connection_info> infos) {
+        struct gather {
+            std::vector<hub::connection_info> infos;
+            std::unordered_map<hub::conn_id, gateway::connection_view> views;
+            std::size_t pending = 0;
+        };
+        auto g = std::make_shared<gather>();
+        g->infos = std::move(infos);
+        std::vector<std::vector<hub::conn_id>> by_shard(registries.size());
+        for(auto const& i : g->infos)
+            if(i.shard < by_shard.size())
+                by_shard[i.shard].push_back(i.id);
+        auto finish = [g, reply] {
+            auto const now = std::chrono::steady_clock::now();
+            json::array rows;
+            for(auto const& i : g->infos) {
+                auto v = g->views.find(i.id);
+                if(v == g->views.end())
+                    continue; // gone between the two looks
+                auto const age = std::chrono::duration_cast<std::chrono::seconds>(now - v->second.connected_at);
+                rows.push_back(json::object{{"id", i.id}, {"sid", v->second.socket_id}, {"user", i.user},
+                    {"shard", i.shard}, {"transport", v->second.transport}, {"remote", v->second.remote},
+                    {"connected_s", age.count()}, {"account", i.trading_account}, {"trading", i.trading_types},
+                    {"tickers", i.tickers}});
+            }
+            reply.ok(std::move(rows));
+        };
+        for(auto const& ids : by_shard)
+            g->pending += ids.empty() ? 0 : 1;
+        if(g->pending == 0)
+            return finish();
+        for(std::size_t shard = 0; shard < by_shard.size(); ++shard) {
+            if(by_shard[shard].empty())
+                continue;
+            auto* reg = registries[shard].get();
+            net::post(reg->executor(), [this, g, reg, finish, ids = std::move(by_shard[shard])] {
+                auto views = reg->describe(ids);
+                // Back to the control strand, which owns `g`.
+                net::post(control, [g, finish, views = std::move(views)]() mutable {
+                    for(auto& v : views)
+                        g->views.emplace(v.id, std::move(v));
+                    if(--g->pending == 0)
+                        finish();
+                });
+            });
+        }
+    });
+}
 
 // The commands of docs/admin.md. Each runs on the control strand (admin::post_to), where the hub,
 // plugins and config live, and answers through its responder; the server's deadline covers a wedged strand.
@@ -445,7 +551,8 @@ daemon::impl::add_admin_commands(admin::server& srv)
                         {"tickers", p.tickers}, {"reloads", p.reloads}});
             auto const up = std::chrono::duration_cast<std::chrono::seconds>(
                 std::chrono::steady_clock::now() - started_at);
-            reply.ok(json::object{{"state", stopping.load() ? "stopping" : "running"}, {"version", TRADEPUSH_VERSION},
+            auto const state = draining.load() ? "draining" : stopping.load() ? "stopping" : "running";
+            reply.ok(json::object{{"state", state}, {"version", TRADEPUSH_VERSION},
                 {"uptime_s", up.count()}, {"config", cfg.source.string()}, {"listeners", std::move(listeners)},
                 {"workers", shard_contexts.size()}, {"clients", eio->stats().sessions},
                 {"credentials", cfg.credentials.file.string()}, {"log_level", cfg.log_level},
@@ -501,6 +608,67 @@ daemon::impl::add_admin_commands(admin::server& srv)
             });
         }),
         .usage = "<user>"});
+    add({.name = "sessions list", .min_level = level::read,
+        .help = "live client sessions: user, transport, peer, age, subscriptions",
+        .handler = on_control([this](json::object args, admin::caller const&, responder reply) {
+            auto const limit = count_arg(args, "limit", 1000);
+            if(!limit || *limit < 1 || *limit > 100000)
+                return reply.fail("bad_request", "args.limit must be a number from 1 to 100000");
+            list_sessions(std::string(string_arg(args, "user")), static_cast<std::size_t>(*limit), reply);
+        }),
+        .usage = "[--user U] [--limit N]"});
+    add({.name = "user kick", .min_level = level::operate,
+        .help = "disconnect every session of a user (clients reconnect and resubscribe)",
+        .handler = on_control([this](json::object args, admin::caller const&, responder reply) {
+            auto const user = string_arg(args, "user");
+            if(user.empty())
+                return reply.fail("bad_request", "args.user is required");
+            hub->kick_user(std::string(user), "kicked by operator", [reply, u = std::string(user)](std::size_t n) {
+                if(n == 0)
+                    return reply.fail("not_found", "user " + u + " has no live connection");
+                spdlog::info("admin: kicked user {} ({} session(s))", u, n);
+                reply.ok(json::object{{"user", u}, {"closed", n}});
+            });
+        }),
+        .usage = "<user>"});
+    add({.name = "drain", .min_level = level::admin,
+        .help = "close every client gracefully, spread over the grace time, then exit (as on SIGTERM)",
+        .handler = on_control([this](json::object args, admin::caller const&, responder reply) {
+            // Whatever the grace, every close must fit in the global deadline.
+            auto const max_spread = cfg.drain.timeout - cfg.engineio.close_timeout;
+            auto spread = cfg.drain.spread;
+            if(auto const* g = args.if_contains("grace_s")) {
+                double seconds = -1;
+                if(g->is_number()) {
+                    boost::system::error_code ec;
+                    seconds = g->to_number<double>(ec);
+                    if(ec)
+                        seconds = -1;
+                }
+                else if(g->is_string()) {
+                    std::string_view const text = g->get_string();
+                    auto const [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+                    if(ec != std::errc() || end != text.data() + text.size())
+                        seconds = -1;
+                }
+                auto const limit = std::chrono::duration<double>(max_spread).count();
+                if(!(seconds >= 0 && seconds <= limit))
+                    return reply.fail("bad_request", "args.grace_s must be a number of seconds from 0 to " +
+                            std::to_string(static_cast<long>(limit)) + " (drain_timeout_ms - close_timeout_ms)");
+                spread = std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
+            }
+            if(stopping.load())
+                return reply.fail("busy", "the daemon is already stopping");
+            auto const clients = eio->stats().sessions;
+            auto const plan = engineio::plan_drain(clients, spread);
+            // Answer first: the admin socket stays up through the drain, so the reply goes out.
+            reply.ok(json::object{{"draining", clients}, {"spread_ms", plan.spread.count()},
+                {"close_timeout_ms", cfg.engineio.close_timeout.count()}, {"deadline_ms", cfg.drain.timeout.count()},
+                {"then", "exit"}});
+            if(request_stop(spread))
+                spdlog::info("admin: drain requested (grace {} ms), then stopping", spread.count());
+        }),
+        .usage = "[--grace SECONDS]", .deadline = std::chrono::seconds(10)});
     add({.name = "log level", .min_level = level::operate, .help = "show or set the log level",
         .handler = on_control([this](json::object args, admin::caller const&, responder reply) {
             auto const want = string_arg(args, "level");
@@ -667,11 +835,8 @@ void
 daemon::run()
 {
     auto& d = *impl_;
-    d.signals.async_wait([this](boost::system::error_code ec, int sig) {
-        if(!ec)
-            spdlog::info("signal {}: shutting down", sig);
-        stop();
-    });
+    // The signal set lives on the control loop: arm it there.
+    net::post(d.control, [&d] { d.await_stop_signal(); });
     d.stopped.get_future().wait();
     d.shutdown();
 }
@@ -679,8 +844,107 @@ daemon::run()
 void
 daemon::stop()
 {
-    if(!impl_->stopping.exchange(true))
-        impl_->stopped.set_value();
+    static_cast<void>(impl_->request_stop(impl_->cfg.drain.spread));
+}
+
+void
+daemon::impl::await_stop_signal()
+{
+    signals.async_wait([this](boost::system::error_code ec, int sig) {
+        if(ec)
+            return;
+        if(request_stop(cfg.drain.spread)) {
+            spdlog::info("signal {}: draining, then stopping (send it again to close everything at once)", sig);
+        } else {
+            spdlog::warn("signal {} during the stop: closing every connection now", sig);
+            hurry_drain();
+        }
+        await_stop_signal();
+    });
+}
+
+bool
+daemon::impl::request_stop(std::chrono::milliseconds spread)
+{
+    if(stopping.exchange(true))
+        return false;
+    drain_spread = spread;
+    stopped.set_value();
+    return true;
+}
+
+void
+daemon::impl::hurry_drain()
+{
+    {
+        std::lock_guard lock(hurry_mutex);
+        hurry = true;
+    }
+    hurry_cv.notify_all();
+}
+
+// Stop accepting, close every client's transport spread over the window (engineio::server::drain),
+// and wait until all of them are closed, the global deadline passes, or a second signal hurries us.
+// What is left then is closed hard by shutdown(). The admin socket stays up meanwhile.
+void
+daemon::impl::drain()
+{
+    using clock = std::chrono::steady_clock;
+    using std::chrono::duration_cast;
+    using std::chrono::milliseconds;
+    if(!eio) {
+        static_cast<void>(notify.stopping("stopping"));
+        return;
+    }
+    draining = true;
+    auto const start = clock::now();
+    auto const deadline = start + cfg.drain.timeout;
+    auto const clients = eio->stats().sessions;
+    auto const plan = engineio::plan_drain(clients, drain_spread);
+    static_cast<void>(notify.stopping("draining " + std::to_string(clients) + " client(s)"));
+    spdlog::info("drain: {} client(s), closing them over {} ms (close timeout {} ms each, deadline {} ms)", clients,
+        plan.spread.count(), cfg.engineio.close_timeout.count(), cfg.drain.timeout.count());
+    eio->drain(drain_spread);
+
+    auto next_report = start + std::chrono::seconds(1);
+    int quiet_polls = 0;
+    char const* cut_by = nullptr;
+    engineio::server_stats st;
+    for(;;) {
+        {
+            std::unique_lock lock(hurry_mutex);
+            hurry_cv.wait_for(lock, milliseconds(50), [this] { return hurry.load(); });
+        }
+        st = eio->stats();
+        auto const now = clock::now();
+        // Two polls in a row: the counters live on different shards and are read without a fence.
+        quiet_polls = st.sessions == 0 && st.closing == 0 ? quiet_polls + 1 : 0;
+        if(quiet_polls >= 2)
+            break;
+        if(hurry) {
+            cut_by = "a second signal";
+            break;
+        }
+        if(now >= deadline) {
+            cut_by = "the deadline";
+            break;
+        }
+        if(now >= next_report) {
+            next_report += std::chrono::seconds(1);
+            spdlog::info("drain: {} client(s) left, {} closing", st.sessions, st.closing);
+            static_cast<void>(notify.status("draining: " + std::to_string(st.sessions) + " of " +
+                std::to_string(clients) + " client(s) left"));
+        }
+    }
+    auto const took = duration_cast<milliseconds>(clock::now() - start).count();
+    if(cut_by) {
+        spdlog::warn("drain: cut by {} after {} ms: {} client(s) and {} closing connection(s) are closed now",
+            cut_by, took, st.sessions, st.closing);
+    } else {
+        spdlog::info("drain: {} client(s) closed in {} ms", clients, took);
+    }
+    static_cast<void>(notify.status("drained; stopping"));
+    draining = false;
 }
 
 void
@@ -688,17 +952,17 @@ daemon::impl::shutdown()
 {
     if(threads.empty())
         return;
+    // SIGTERM/SIGINT stay armed during the drain: a second one hurries it.
+    drain();
     boost::system::error_code ec;
     signals.cancel(ec);
     reload_signals.cancel(ec);
     hup_signals.cancel(ec);
-    static_cast<void>(notify.stopping("closing client transports"));
     // No admin command may reach the data plane while it stops.
     if(admin_server)
         admin_server->stop();
     net::post(control, [this] { trim_timer.cancel(); });
-    // Close every client transport so clients reconnect elsewhere, let the disconnects reach the
-    // hub, then stop the loops.
+    // Close whatever the drain left (hard), let the disconnects reach the hub, then stop the loops.
     if(eio) {
         eio->stop_accepting();
         eio->close_all();

@@ -21,9 +21,11 @@ public:
     /// Builds every component, binds every listener and starts the threads. On error nothing keeps
     /// running and the message says what failed (e.g. "listen 127.0.0.1:8080: Address already in use").
     boost::system::result<void, std::string> start();
-    /// Blocks until SIGINT or SIGTERM, then closes every connection and stops the threads.
+    /// Blocks until SIGINT or SIGTERM (or the admin `drain`), then drains: stops accepting, closes the
+    /// clients spread over [server] drain_spread_ms within drain_timeout_ms (a second signal closes the
+    /// rest at once), stops the threads and unloads the plugins.
     void run();
-    /// Asks run() to return (thread-safe).
+    /// Asks run() to drain and return, as SIGTERM does (thread-safe).
     void stop();
     /// The first listener's bound port (useful with port 0).
     unsigned short port() const noexcept;

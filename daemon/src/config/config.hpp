@@ -65,6 +65,16 @@ default_engineio_options()
 
 struct credentials;
 
+/// How SIGTERM and the admin `drain` close clients (operations.md §5.2): `[server] drain_*`.
+struct drain_config {
+    /// Longest window over which the closes are spread (a few clients go faster, see
+    /// engineio::plan_drain); 0 closes every client at once.
+    std::chrono::milliseconds spread{5000};
+    /// Global deadline from the start of the drain: what is still open then is closed hard. Well
+    /// below systemd's TimeoutStopSec (45 s in the packaged unit).
+    std::chrono::milliseconds timeout{20000};
+};
+
 /// `[admin]`: the operators' socket (daemon/src/admin, docs/admin.md).
 struct admin_config {
     /// AF_UNIX socket path; empty disables the socket. When its directory does not exist (a developer
@@ -116,6 +126,8 @@ struct daemon_config {
     unsigned workers = 0;
     /// Engine.IO endpoint options (path "/socket.io/" by default), including per-connection limits.
     engineio::options engineio = default_engineio_options();
+    /// The graceful stop.
+    drain_config drain;
     /// Time a client has after the Engine.IO handshake to send a Socket.IO CONNECT.
     std::chrono::milliseconds connect_timeout{45000};
     /// What one connection may ask the hub for.

@@ -119,6 +119,21 @@ read_server(table_reader& t, daemon_config& cfg)
     if (auto v = t.integer("max_payload", kib, 64 * mib))
         eio.max_payload = static_cast<std::size_t>(*v);
 
+    // The drain must end before systemd's stop timeout (45 s in the packaged unit) kills the
+    // process, with room for the plugins to unload.
+    if (auto v = t.integer("drain_spread_ms", 0, 30000))
+        cfg.drain.spread = ms(*v);
+    if (auto v = t.integer("drain_timeout_ms", 1000, 40000))
+        cfg.drain.timeout = ms(*v);
+    if (auto v = t.integer("close_timeout_ms", min_timer_ms, 10000))
+        eio.close_timeout = ms(*v);
+    if (cfg.drain.spread + eio.close_timeout > cfg.drain.timeout) {
+        t.errors().fail(t.where_of("drain_timeout_ms"), t.name_of("drain_timeout_ms") + ": drain_spread_ms (" +
+            std::to_string(cfg.drain.spread.count()) + ") + close_timeout_ms (" +
+            std::to_string(eio.close_timeout.count()) + ") must not exceed drain_timeout_ms (" +
+            std::to_string(cfg.drain.timeout.count()) + ")");
+    }
+
     if (auto transports = t.strings("transports")) {
         if (transports->value.empty())
             t.errors().fail(transports->where, t.name_of("transports") + ": at least one of \"polling\", \"websocket\" is required");

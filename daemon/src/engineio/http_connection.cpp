@@ -227,6 +227,9 @@ http_connection::handle_engineio(endpoint_entry const& ep, request& req)
         return send_error(req, request_error::bad_request);
     if(eio != "4")
         return send_error(req, request_error::unsupported_protocol_version);
+    // A drain closes sessions so that clients go elsewhere: a new one here would only be closed too.
+    if(shard_.draining)
+        return respond(http::status::service_unavailable, "text/plain; charset=UTF-8", "draining\n", false);
     handshake(ep, req, transport);
 }
 
@@ -267,7 +270,7 @@ http_connection::handshake(endpoint_entry const& ep, request& req, std::string_v
     shard_.sessions_opened.fetch_add(1, std::memory_order_relaxed);
 
     if(transport == "websocket") {
-        auto t = std::make_shared<ws_transport>(shard_, stream_.release_socket(), ep.opts.max_payload);
+        auto t = std::make_shared<ws_transport>(shard_, stream_.release_socket(), ep.opts.max_payload, ep.opts.close_timeout);
         session->attach_websocket(t);
         // The 101 response and the open packet leave in one write.
         std::string preamble = std::move(*upgrade_response);
@@ -288,7 +291,7 @@ http_connection::upgrade_existing(std::shared_ptr<session_impl> const& s, endpoi
     auto response = accept_websocket(req, ep);
     if(!response)
         return;
-    auto t = std::make_shared<ws_transport>(shard_, stream_.release_socket(), ep.opts.max_payload);
+    auto t = std::make_shared<ws_transport>(shard_, stream_.release_socket(), ep.opts.max_payload, ep.opts.close_timeout);
     t->start(s, std::move(*response));
     s->attach_probe(std::move(t));
 }

@@ -34,6 +34,9 @@ struct options {
     std::size_t max_pending_bytes = 4 * 1024 * 1024;
     /// How long a session may stay above max_pending_bytes, or have one write stuck, before it is closed.
     std::chrono::milliseconds slow_consumer_timeout{10000};
+    /// How long a WebSocket closed by the server may take to send its close frame (after what was
+    /// queued before it) and, in a drain, to see the client's answer, before the socket is cut.
+    std::chrono::milliseconds close_timeout{3000};
     /// Kernel send buffer per connection (SO_SNDBUF); 0 keeps the kernel default.
     int socket_send_buffer = 0;
 };

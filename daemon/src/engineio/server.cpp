@@ -1,5 +1,6 @@
 #include "engineio/server.hpp"
 
+#include "engineio/drain_schedule.hpp"
 #include "engineio/http_connection.hpp"
 #include "engineio/server_core.hpp"
 #include "engineio/session_impl.hpp"
@@ -11,6 +12,7 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <random>
 
 #include <sys/socket.h>
 
@@ -111,6 +113,8 @@ shard_state::shut_down()
         a->close(ec);
     acceptors.clear();
     sweeper.reset();
+    drain_timer.reset();
+    drain_order.clear();
     std::vector<std::shared_ptr<session_impl>> all;
     for(auto const& [sid, session] : sessions)
         all.push_back(session);
@@ -139,6 +143,32 @@ server_core::arm_sweeper(shard_state& shard)
         for(auto const& s : all)
             s->sweep(now);
         self->arm_sweeper(shard);
+    });
+}
+
+void
+server_core::drain_step(shard_state& shard, std::chrono::milliseconds tick)
+{
+    if(!shard.drain_timer)
+        return; // shut down meanwhile
+    auto n = drain_batch(shard.drain_order.size(), shard.drain_ticks_left);
+    if(shard.drain_ticks_left > 0)
+        --shard.drain_ticks_left;
+    while(n-- > 0 && !shard.drain_order.empty()) {
+        auto sid = std::move(shard.drain_order.back());
+        shard.drain_order.pop_back();
+        // Sessions that ended on their own meanwhile are simply gone from the map.
+        if(auto it = shard.sessions.find(sid); it != shard.sessions.end()) {
+            auto session = it->second;
+            session->drain_close("server draining");
+        }
+    }
+    if(shard.drain_order.empty())
+        return;
+    shard.drain_timer->expires_after(tick);
+    shard.drain_timer->async_wait([self = shared_from_this(), &shard, tick](boost::system::error_code ec) {
+        if(!ec)
+            self->drain_step(shard, tick);
     });
 }
 
@@ -241,10 +271,40 @@ server::stop_accepting()
 }
 
 void
+server::drain(std::chrono::milliseconds max_spread)
+{
+    // Every shard plans with the total, so the whole drain (not each shard) keeps the minimum rate.
+    auto const total = impl_->core->session_count.load();
+    auto const plan = plan_drain(total, max_spread);
+    for(auto& shard : impl_->core->shards)
+        net::post(shard->ioc, [core = impl_->core, s = shard.get(), plan] {
+            boost::system::error_code ec;
+            for(auto& a : s->acceptors)
+                a->close(ec);
+            if(s->draining)
+                return;
+            s->draining = true;
+            s->drain_order.clear();
+            s->drain_order.reserve(s->sessions.size());
+            for(auto const& [sid, session] : s->sessions)
+                s->drain_order.push_back(sid);
+            // A random order: no group of clients (say, the oldest) always moves first.
+            std::shuffle(s->drain_order.begin(), s->drain_order.end(), std::mt19937_64(std::random_device{}()));
+            s->drain_ticks_left = plan.ticks;
+            s->drain_timer.emplace(s->ioc);
+            core->drain_step(*s, plan.tick);
+        });
+}
+
+void
 server::close_all()
 {
     for(auto& shard : impl_->core->shards)
         net::post(shard->ioc, [s = shard.get()] {
+            // A drain under way is over: whatever it has not closed yet goes now.
+            s->draining = true;
+            s->drain_timer.reset();
+            s->drain_order.clear();
             std::vector<std::shared_ptr<session_impl>> all;
             for(auto const& [sid, session] : s->sessions)
                 all.push_back(session);
@@ -263,6 +323,7 @@ server::stats() const
         s.sessions_opened += shard->sessions_opened.load(std::memory_order_relaxed);
         s.conflations += shard->conflations.load(std::memory_order_relaxed);
         s.slow_consumer_closes += shard->slow_consumer_closes.load(std::memory_order_relaxed);
+        s.closing += shard->closing_transports->load(std::memory_order_relaxed);
     }
     return s;
 }

@@ -8,6 +8,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/system/result.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -36,6 +37,7 @@ struct server_stats {
     std::uint64_t sessions_opened = 0;      ///< since start
     std::uint64_t conflations = 0;          ///< queued pushes replaced by a newer one of the same stream
     std::uint64_t slow_consumer_closes = 0; ///< sessions closed for not reading
+    std::size_t closing = 0;                ///< WebSockets whose server-side close has not completed
 };
 
 /// Engine.IO server over N shards. Each shard is an io_context run by one thread; a session lives on
@@ -64,6 +66,11 @@ public:
 
     /// Stops accepting new connections; live sessions continue. Thread-safe.
     void stop_accepting();
+    /// Starts a graceful drain: stops accepting, refuses new handshakes, and closes every session
+    /// (reason "server draining", WebSocket code 1012) in a random order spread over at most
+    /// `max_spread` (see plan_drain; each shard spreads its own sessions). Watch stats().sessions
+    /// and stats().closing reach 0; close_all() cuts what is left. Thread-safe; once only.
+    void drain(std::chrono::milliseconds max_spread);
     /// Closes every session ("forced server close") and every HTTP connection. Thread-safe.
     void close_all();
 

@@ -42,6 +42,12 @@ struct shard_state {
     std::unordered_set<http_connection*> connections;
     /// Periodic slow-consumer and heartbeat sweep; reset by shut_down().
     std::optional<net::steady_timer> sweeper;
+    /// Set by server::drain(): no new handshakes, sessions close on drain_timer's schedule.
+    bool draining = false;
+    /// Sids still to close, in a random order (closed from the back).
+    std::vector<std::string> drain_order;
+    std::size_t drain_ticks_left = 0;
+    std::optional<net::steady_timer> drain_timer;
     /// Scratch read buffer shared by the shard's WebSockets (reads complete one at a time).
     std::string read_buffer = std::string(16 * 1024, '\0');
 
@@ -50,6 +56,9 @@ struct shard_state {
     std::atomic<std::uint64_t> sessions_opened{0};
     std::atomic<std::uint64_t> conflations{0};
     std::atomic<std::uint64_t> slow_consumer_closes{0};
+    /// WebSockets closed by the server whose close has not completed yet. Shared with them: a
+    /// lingering close may finish after the shard's state is gone (a server destroyed mid-drain).
+    std::shared_ptr<std::atomic<std::size_t>> closing_transports = std::make_shared<std::atomic<std::size_t>>(0);
 };
 
 /// The server's shared core; outlives every connection and session (they hold a shared_ptr).
@@ -73,6 +82,8 @@ public:
 
     void start_accept(shard_state& shard, net::ip::tcp::acceptor& acceptor);
     void arm_sweeper(shard_state& shard);
+    /// One batch of a shard's drain, then the next one after the plan's tick.
+    void drain_step(shard_state& shard, std::chrono::milliseconds tick);
 };
 
 } // namespace tradepush::engineio

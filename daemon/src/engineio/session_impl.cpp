@@ -415,7 +415,13 @@ session_impl::close(std::string_view reason)
 }
 
 void
-session_impl::finish_close(std::string_view reason, bool release_get_with_noop)
+session_impl::drain_close(std::string_view reason)
+{
+    finish_close(reason, false, 1012, true);
+}
+
+void
+session_impl::finish_close(std::string_view reason, bool release_get_with_noop, std::uint16_t ws_code, bool linger)
 {
     if(closed_)
         return;
@@ -428,7 +434,7 @@ session_impl::finish_close(std::string_view reason, bool release_get_with_noop)
     if(!pending_get_.expired())
         respond_poll(release_get_with_noop ? "6" : "1");
     if(ws_) {
-        ws_->close();
+        ws_->close(ws_code, linger);
         ws_.reset();
     }
     if(probe_) {

@@ -37,6 +37,10 @@ public:
     void close(std::string_view reason) override;
     session_stats stats() const noexcept override;
 
+    /// Closes for a drain: a WebSocket gets close code 1012 (Service Restart) after what is already
+    /// being written, and the client's answer is awaited up to the close timeout; a parked poll
+    /// gets the close packet. on_close follows with `reason`.
+    void drain_close(std::string_view reason);
     /// Installs the upper layer's handler and starts the heartbeat.
     void start(std::shared_ptr<session_handler> handler);
     /// The open packet `0{...}` for this session.
@@ -76,7 +80,8 @@ private:
     void arm_ping();
     void on_ping_timer(boost::system::error_code ec);
     void abort_upgrade();
-    void finish_close(std::string_view reason, bool release_get_with_noop);
+    void finish_close(std::string_view reason, bool release_get_with_noop, std::uint16_t ws_code = 1000,
+        bool linger = false);
 
     server_core& server_;
     shard_state& shard_;

@@ -7,10 +7,13 @@
 
 namespace tradepush::engineio {
 
-ws_transport::ws_transport(shard_state& shard, net::ip::tcp::socket socket, std::size_t max_message)
+ws_transport::ws_transport(shard_state& shard, net::ip::tcp::socket socket, std::size_t max_message,
+    std::chrono::milliseconds close_timeout)
     : shard_(shard)
     , socket_(std::move(socket))
     , parser_(max_message)
+    , close_timeout_(close_timeout)
+    , closing_count_(shard.closing_transports)
 {
     boost::system::error_code ec;
     socket_.set_option(net::ip::tcp::no_delay(true), ec);
@@ -157,12 +160,15 @@ ws_transport::on_write(boost::system::error_code ec)
     if(ec) {
         if(!detached_)
             fail("transport error");
+        else if(closing_)
+            finish_close();
         return;
     }
     if(closing_ && control_out_.empty() && waiting_.empty()) {
         socket_.shutdown(net::ip::tcp::socket::shutdown_send, ec);
-        socket_.close(ec);
-        return;
+        if(linger_ && !ec)
+            return do_linger();
+        return finish_close();
     }
     if(!control_out_.empty() || !waiting_.empty())
         return do_write();
@@ -176,14 +182,60 @@ ws_transport::on_write(boost::system::error_code ec)
 // Closing
 
 void
-ws_transport::close(std::uint16_t code)
+ws_transport::close(std::uint16_t code, bool linger)
 {
     if(detached_)
         return;
     detached_ = true;
     closing_ = true;
+    linger_ = linger;
+    closing_count_->fetch_add(1, std::memory_order_relaxed);
+    // A write stuck on a client that stopped reading would otherwise hold the socket forever.
+    close_timer_ = std::make_unique<net::steady_timer>(socket_.get_executor(), close_timeout_);
+    close_timer_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
+        if(!ec)
+            self->finish_close();
+    });
     char payload[2] = {static_cast<char>(code >> 8), static_cast<char>(code & 0xFF)};
     queue_control(0x8, std::string_view(payload, 2));
+}
+
+// After our close frame and FIN: read (and drop) until the client's FIN, so the close completes
+// from both sides instead of a reset hitting data the client has not read yet.
+void
+ws_transport::do_linger()
+{
+    socket_.async_wait(net::ip::tcp::socket::wait_read,
+        [self = shared_from_this()](boost::system::error_code ec) { self->on_linger(ec); });
+}
+
+void
+ws_transport::on_linger(boost::system::error_code ec)
+{
+    if(ec || !socket_.is_open())
+        return finish_close();
+    // What the client still sends (its close frame) is dropped; a small local buffer will do.
+    char buf[2048];
+    for(;;) {
+        socket_.read_some(net::buffer(buf), ec);
+        if(ec == net::error::would_block || ec == net::error::try_again)
+            return do_linger();
+        if(ec)
+            return finish_close(); // eof: the client completed the close
+    }
+}
+
+void
+ws_transport::finish_close()
+{
+    if(!closing_)
+        return;
+    closing_ = false;
+    boost::system::error_code ec;
+    if(close_timer_)
+        close_timer_->cancel();
+    socket_.close(ec);
+    closing_count_->fetch_sub(1, std::memory_order_relaxed);
 }
 
 void

@@ -6,7 +6,9 @@
 #include "engineio/ws_frame_parser.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -22,7 +24,9 @@ struct shard_state;
 /// (held weakly: the session owns the transport, async operations keep the transport alive).
 class ws_transport : public std::enable_shared_from_this<ws_transport> {
 public:
-    ws_transport(shard_state& shard, net::ip::tcp::socket socket, std::size_t max_message);
+    /// `close_timeout` bounds a server-side close (see close()).
+    ws_transport(shard_state& shard, net::ip::tcp::socket socket, std::size_t max_message,
+        std::chrono::milliseconds close_timeout);
 
     /// Starts reading; `preamble` (e.g. the 101 response) is written before anything else.
     void start(std::weak_ptr<session_impl> owner, std::string preamble);
@@ -32,9 +36,11 @@ public:
     std::chrono::steady_clock::time_point write_started() const noexcept { return write_started_; }
     /// Writes `batch` (moved from) with one gathered write; the owner's on_ws_written follows.
     void write(std::vector<outbound_ptr>& batch);
-    /// Sends a close frame with `code` after pending writes, then closes the socket. No owner
-    /// callbacks follow.
-    void close(std::uint16_t code = 1000);
+    /// Sends a close frame with `code` after pending writes, then closes the socket. With `linger`
+    /// it first waits for the client to answer (its close frame and FIN), as a drain does so that
+    /// the client sees a clean close. Either way the socket is cut after the close timeout: a
+    /// client that stopped reading cannot hold it. No owner callbacks follow.
+    void close(std::uint16_t code = 1000, bool linger = false);
     /// Closes the socket at once. No owner callbacks follow.
     void abort();
 
@@ -45,11 +51,21 @@ private:
     void on_write(boost::system::error_code ec);
     void queue_control(std::uint8_t opcode, std::string_view payload);
     void fail(std::string_view reason);
+    void do_linger();
+    void on_linger(boost::system::error_code ec);
+    void finish_close();
 
     shard_state& shard_;
     net::ip::tcp::socket socket_;
     ws_frame_parser parser_;
     std::weak_ptr<session_impl> owner_;
+    std::chrono::milliseconds close_timeout_;
+    /// Armed by close(); cuts the socket when the close takes too long.
+    std::unique_ptr<net::steady_timer> close_timer_;
+    bool linger_ = false;        // after the close frame, wait for the client's FIN
+    /// The shard's count of closing transports; held here because nothing after close() may touch
+    /// `shard_`, which can be gone before a lingering close ends.
+    std::shared_ptr<std::atomic<std::size_t>> closing_count_;
     bool detached_ = false;      // close()/abort() called: no more owner callbacks
     bool closing_ = false;       // close frame queued; shut down after it is written
     bool writing_ = false;

@@ -36,6 +36,30 @@ shard_registry::find(socketio::socket const* s) noexcept
     return it == by_socket_.end() ? nullptr : find(it->second);
 }
 
+std::vector<connection_view>
+shard_registry::describe(std::vector<hub::conn_id> const& ids) const
+{
+    std::vector<connection_view> out;
+    out.reserve(ids.size());
+    for(auto id : ids) {
+        auto it = sockets_.find(id);
+        if(it == sockets_.end())
+            continue;
+        auto const& c = it->second;
+        auto& session = c.socket->session();
+        std::string remote;
+        if(auto const& ep = session.handshake().remote; ep.port() != 0) {
+            remote = ep.address().to_string();
+            if(ep.address().is_v6())
+                remote = "[" + remote + "]";
+            remote += ":" + std::to_string(ep.port());
+        }
+        out.push_back(connection_view{c.id, c.user, c.socket->id(), std::string(session.transport()),
+            std::move(remote), c.connected_at});
+    }
+    return out;
+}
+
 void
 shard_registry::deliver(std::shared_ptr<std::vector<hub::conn_id> const> conns, outbound_ptr msg,
     std::uint64_t conflate_key)

@@ -7,8 +7,11 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <chrono>
 #include <memory>
+#include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace tradepush::gateway {
 
@@ -24,6 +27,20 @@ struct connection {
     /// that bursts now and then is never closed for it, only one that keeps flooding.
     unsigned violations = 0;
     std::chrono::steady_clock::time_point violations_since{};
+    /// When the gateway accepted it (for the admin `sessions list`).
+    std::chrono::steady_clock::time_point connected_at = std::chrono::steady_clock::now();
+};
+
+/// A connection as the admin `sessions list` shows it, copied on its shard.
+struct connection_view {
+    hub::conn_id id = 0;
+    std::string user;
+    /// The public Socket.IO socket id (never the Engine.IO sid, which is a secret).
+    std::string socket_id;
+    std::string transport;
+    /// "address:port" of the peer, empty if unknown.
+    std::string remote;
+    std::chrono::steady_clock::time_point connected_at{};
 };
 
 /// The live client connections of one shard, by hub connection id. The map is touched only on the
@@ -45,6 +62,8 @@ public:
     connection* find(hub::conn_id id) noexcept;
     /// Looks a connection up by its socket (shard thread); nullptr when gone.
     connection* find(socketio::socket const* s) noexcept;
+    /// Copies the connections with these ids (shard thread); ids not on this shard are skipped.
+    std::vector<connection_view> describe(std::vector<hub::conn_id> const& ids) const;
     /// Live connections (shard thread).
     std::size_t size() const noexcept { return sockets_.size(); }
 

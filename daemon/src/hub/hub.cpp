@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <functional>
 #include <map>
 #include <set>
@@ -755,6 +756,59 @@ hub::flush_user(std::string user, std::function<void(bool)> done)
         auto const found = s.flush_user(user);
         if(done)
             done(found);
+    });
+}
+
+void
+hub::connections(std::string user, std::size_t limit, std::function<void(std::vector<connection_info>)> done) const
+{
+    post_to(state_.get(), [user = std::move(user), limit, done = std::move(done)](state& s) {
+        // Ids grow with time, so sorting them lists the oldest connections first and a limit keeps
+        // the same ones from one call to the next.
+        std::vector<conn_id> ids;
+        if(user.empty()) {
+            ids.reserve(s.conns.size());
+            for(auto const& [id, c] : s.conns)
+                ids.push_back(id);
+        } else if(auto u = s.users.find(user); u != s.users.end()) {
+            ids = u->second.conns;
+        }
+        std::sort(ids.begin(), ids.end());
+        if(ids.size() > limit)
+            ids.resize(limit);
+        std::vector<connection_info> out;
+        out.reserve(ids.size());
+        for(auto id : ids) {
+            auto it = s.conns.find(id);
+            if(it == s.conns.end())
+                continue;
+            auto const& c = it->second;
+            out.push_back(connection_info{id, c.user, c.shard, c.trading_types ? c.trading_account : std::string(),
+                static_cast<std::size_t>(std::popcount(c.trading_types)), c.tickers.size()});
+        }
+        if(done)
+            done(std::move(out));
+    });
+}
+
+void
+hub::kick_user(std::string user, std::string reason, std::function<void(std::size_t)> done)
+{
+    post_to(state_.get(), [user = std::move(user), reason = std::move(reason), done = std::move(done)](state& s) {
+        std::size_t n = 0;
+        if(auto u = s.users.find(user); u != s.users.end()) {
+            // Only the transports close here; each disconnect then comes back through detach(), as
+            // for any client that goes away, so the user's state is released the usual way.
+            for(auto id : u->second.conns) {
+                auto it = s.conns.find(id);
+                if(it == s.conns.end())
+                    continue;
+                s.shards[it->second.shard]->close(id, reason);
+                ++n;
+            }
+        }
+        if(done)
+            done(n);
     });
 }
 

@@ -46,6 +46,16 @@ struct hub_stats {
     std::uint64_t resets = 0;          ///< reset_user calls made
 };
 
+/// One attached connection as the admin `sessions list` shows it.
+struct connection_info {
+    conn_id id = 0;
+    std::string user;
+    std::size_t shard = 0;
+    std::string trading_account;   ///< label of its trading subscription; empty when none
+    std::size_t trading_types = 0; ///< trading streams subscribed (balance, positions, pnl, orders)
+    std::size_t tickers = 0;       ///< ticker streams subscribed
+};
+
 /// The reply to an event, as the JSON object the client gets in its ack. Called on the control strand.
 using ack_callback = std::function<void(boost::json::object)>;
 
@@ -79,6 +89,15 @@ public:
     /// Drops a user's cached state, calls reset_user and re-fetches fresh snapshots for their live
     /// subscriptions (the admin `user flush`). `done(found)` on the control strand.
     void flush_user(std::string user, std::function<void(bool)> done);
+
+    /// The attached connections, of `user` only when it is not empty, at most `limit` of them in
+    /// connection-id order (oldest first). `done` runs on the control strand.
+    void connections(std::string user, std::size_t limit, std::function<void(std::vector<connection_info>)> done) const;
+
+    /// Closes the transport of every connection of `user` with `reason` (the admin `user kick`):
+    /// clients reconnect and resubscribe. `done(n)` on the control strand with the number of
+    /// connections asked to close; 0 when the user has none.
+    void kick_user(std::string user, std::string reason, std::function<void(std::size_t)> done);
 
     /// Reads the sizes; `done` runs on the control strand.
     void stats(std::function<void(hub_stats)> done) const;

@@ -108,6 +108,9 @@ check_defaults(daemon_config const& cfg)
     CHECK(cfg.engineio.max_pending_bytes == 4194304);
     CHECK(cfg.engineio.slow_consumer_timeout == 10000ms);
     CHECK(cfg.engineio.socket_send_buffer == 0);
+    CHECK(cfg.engineio.close_timeout == 3000ms);
+    CHECK(cfg.drain.spread == 5000ms);
+    CHECK(cfg.drain.timeout == 20000ms);
     CHECK(cfg.limits.max_symbols_per_request == 50);
     CHECK(cfg.limits.max_tickers_per_connection == 200);
     CHECK(cfg.limits.max_connections_per_user == 32);
@@ -492,6 +495,27 @@ TEST_CASE("integers out of range are errors at the value", "[config][errors]")
         INFO(c.text);
         expect_error_at(load(c.text), c.line, c.fragment);
     }
+}
+
+TEST_CASE("[server] drain keys: values, ranges, and the spread must fit in the deadline", "[config]")
+{
+    auto r = load("[server]\ndrain_spread_ms = 2000\nclose_timeout_ms = 500\ndrain_timeout_ms = 10000\n");
+    INFO((r.has_error() ? r.error().message : ""));
+    REQUIRE(r.has_value());
+    CHECK(r->drain.spread == 2000ms);
+    CHECK(r->engineio.close_timeout == 500ms);
+    CHECK(r->drain.timeout == 10000ms);
+
+    auto zero = load("[server]\ndrain_spread_ms = 0\n");
+    REQUIRE(zero.has_value());
+    CHECK(zero->drain.spread == 0ms);
+
+    expect_error_at(load("[server]\ndrain_spread_ms = 30001\n"), 2, "server.drain_spread_ms: 30001 is out of range 0..30000");
+    expect_error_at(load("[server]\ndrain_timeout_ms = 40001\n"), 2, "out of range 1000..40000");
+    expect_error_at(load("[server]\nclose_timeout_ms = 99\n"), 2, "out of range 100..10000");
+    // 20 s of spread + 3 s of close timeout cannot end within a 20 s deadline.
+    expect_error_at(load("[server]\ndrain_spread_ms = 20000\ndrain_timeout_ms = 20000\n"), 3,
+        "server.drain_timeout_ms: drain_spread_ms (20000) + close_timeout_ms (3000) must not exceed drain_timeout_ms (20000)");
 }
 
 TEST_CASE("bad listeners are errors at the array element", "[config][errors]")

@@ -356,3 +356,97 @@ TEST_CASE("sessions on two shards: polling requests landing on the other shard a
     ta.join();
     tb.join();
 }
+
+TEST_CASE("drain: WebSockets get close code 1012, the client's answer completes the close, new handshakes get 503",
+    "[engineio][server][drain]")
+{
+    fixture f(test_options());
+    // Two WebSocket sessions (Beast answers a close frame and then waits for the server's FIN).
+    net::io_context c;
+    std::vector<std::unique_ptr<websocket::stream<beast::tcp_stream>>> clients;
+    for(int i = 0; i < 2; ++i) {
+        auto ws = std::make_unique<websocket::stream<beast::tcp_stream>>(c);
+        beast::get_lowest_layer(*ws).connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), f.srv->port()));
+        ws->handshake("127.0.0.1", "/engine.io/?EIO=4&transport=websocket");
+        beast::flat_buffer buf;
+        ws->read(buf);
+        REQUIRE(beast::buffers_to_string(buf.data()).starts_with("0{"));
+        clients.push_back(std::move(ws));
+    }
+    // A kept-alive HTTP connection opened before the drain, to try a handshake through it after.
+    // One request first, so it is surely accepted (closing the acceptor resets a connection still
+    // queued in the backlog).
+    beast::tcp_stream http_conn(c);
+    http_conn.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), f.srv->port()));
+    {
+        http::request<http::string_body> health(http::verb::get, "/healthz", 11);
+        health.set(http::field::host, "127.0.0.1");
+        http::write(http_conn, health);
+        beast::flat_buffer hb;
+        http::response<http::string_body> hr;
+        http::read(http_conn, hb, hr);
+        REQUIRE(hr.result_int() == 200);
+        REQUIRE(hr.keep_alive());
+    }
+    REQUIRE(f.srv->stats().sessions == 2);
+
+    f.srv->drain(std::chrono::milliseconds(0));
+    for(auto& ws : clients) {
+        beast::flat_buffer buf;
+        beast::error_code ec;
+        // Pings may come first; the read ends with `closed` once the close frame arrived.
+        while(!ec)
+            ws->read(buf, ec);
+        CHECK(ec == websocket::error::closed);
+        CHECK(ws->reason().code == 1012);
+    }
+    // Both closes complete (the server saw the clients' FIN): nothing stays in "closing".
+    for(int i = 0; i < 200 && (f.srv->stats().sessions != 0 || f.srv->stats().closing != 0); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    CHECK(f.srv->stats().sessions == 0);
+    CHECK(f.srv->stats().closing == 0);
+    CHECK(*f.closes == 2);
+
+    http::request<http::string_body> req(http::verb::get, "/engine.io/?EIO=4&transport=polling", 11);
+    req.set(http::field::host, "127.0.0.1");
+    beast::error_code ec;
+    http::write(http_conn, req, ec);
+    REQUIRE_FALSE(ec);
+    beast::flat_buffer buf;
+    http::response<http::string_body> res;
+    http::read(http_conn, buf, res, ec);
+    INFO("read: " << ec.message());
+    CHECK(res.result_int() == 503);
+    CHECK(f.srv->stats().sessions == 0);
+}
+
+TEST_CASE("a closed WebSocket whose client never answers is cut after close_timeout", "[engineio][server][drain]")
+{
+    auto opts = test_options();
+    opts.close_timeout = std::chrono::milliseconds(300);
+    opts.ping_interval = std::chrono::milliseconds(60000);
+    opts.ping_timeout = std::chrono::milliseconds(60000);
+    fixture f(opts);
+    // A raw TCP client that does the WebSocket handshake by hand and then never reads or answers.
+    net::io_context c;
+    tcp::socket sock(c);
+    sock.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), f.srv->port()));
+    std::string const upgrade = "GET /engine.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    net::write(sock, net::buffer(upgrade));
+    for(int i = 0; i < 200 && f.srv->stats().sessions != 1; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    REQUIRE(f.srv->stats().sessions == 1);
+
+    auto const t0 = std::chrono::steady_clock::now();
+    f.srv->drain(std::chrono::milliseconds(0));
+    for(int i = 0; i < 300 && (f.srv->stats().sessions != 0 || f.srv->stats().closing != 0); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    auto const took = std::chrono::steady_clock::now() - t0;
+    CHECK(f.srv->stats().sessions == 0);
+    CHECK(f.srv->stats().closing == 0);
+    // Waited for an answer that never came, then cut it: about the close timeout, not forever.
+    CHECK(took >= std::chrono::milliseconds(250));
+    CHECK(took < std::chrono::milliseconds(2500));
+}
