@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs what building and testing tradepush needs on Debian 12 (bookworm), then the Node test
-# clients' packages. Idempotent and quiet: when everything is present it only checks and exits,
-# so run-tests.sh calls it every time.
+# Installs what building, testing and benchmarking tradepush needs on Debian 12 (bookworm), then the
+# Node packages of the test clients and of the benchmark's socket.io peer. Idempotent and quiet: when
+# everything is present it only checks and exits, so run-tests.sh calls it every time.
 #
 # Usage: scripts/install-deps.sh
 set -euo pipefail
@@ -44,6 +44,8 @@ packages=(
     libssl-dev libspdlog-dev libtomlplusplus-dev catch2
     python3 python3-socketio python3-websocket python3-requests
     procps curl
+    # bench/: the Flask-SocketIO peer (gevent is the async mode it uses, eventlet the alternative) and charts
+    python3-flask-socketio python3-gevent python3-gevent-websocket python3-eventlet gnuplot-nox
 )
 # Node may come from another origin (e.g. NodeSource's nodejs bundles npm, and Debian's npm package
 # would conflict with it): ask for the Debian packages only when the commands are missing.
@@ -67,23 +69,28 @@ else
     say "all ${#packages[@]} Debian packages present"
 fi
 
-# Node test clients (socket.io-client): reinstall only when the lock file changed since the last
-# install. npm writes node_modules/.package-lock.json on every install, so it is the stamp.
-clients="$repo_root/tests/clients"
-if [ -f "$clients/package.json" ]; then
-    stamp="$clients/node_modules/.package-lock.json"
-    if [ -f "$clients/package-lock.json" ]; then
-        if [ ! -f "$stamp" ] || [ "$clients/package-lock.json" -nt "$stamp" ]; then
-            say "npm ci in tests/clients"
-            (cd "$clients" && quietly npm ci --no-audit --no-fund --loglevel=error)
+# Node packages of one directory: reinstall only when the lock file changed since the last install. npm
+# writes node_modules/.package-lock.json on every install, so it is the stamp.
+npm_install_dir() {
+    local dir="$1" rel="${1#"$repo_root"/}"
+    [ -f "$dir/package.json" ] || return 0
+    local stamp="$dir/node_modules/.package-lock.json"
+    if [ -f "$dir/package-lock.json" ]; then
+        if [ ! -f "$stamp" ] || [ "$dir/package-lock.json" -nt "$stamp" ]; then
+            say "npm ci in $rel"
+            (cd "$dir" && quietly npm ci --no-audit --no-fund --loglevel=error)
         else
-            say "tests/clients/node_modules up to date"
+            say "$rel/node_modules up to date"
         fi
     else
         # Without a lock file npm ci refuses to run; install so tests can still proceed, and say so.
-        say "warning: tests/clients has no package-lock.json; running npm install (commit the lock file)"
-        if [ ! -d "$clients/node_modules" ] || [ "$clients/package.json" -nt "$stamp" ]; then
-            (cd "$clients" && quietly npm install --no-audit --no-fund --loglevel=error)
+        say "warning: $rel has no package-lock.json; running npm install (commit the lock file)"
+        if [ ! -d "$dir/node_modules" ] || [ "$dir/package.json" -nt "$stamp" ]; then
+            (cd "$dir" && quietly npm install --no-audit --no-fund --loglevel=error)
         fi
     fi
-fi
+}
+
+# Node test clients (socket.io-client) and the benchmark's Node socket.io peer.
+npm_install_dir "$repo_root/tests/clients"
+npm_install_dir "$repo_root/bench/peers/node"
