@@ -43,6 +43,13 @@ if [ "${TRADEPUSH_SKIP_DEPS:-0}" != "1" ]; then
     bash "$repo_root/scripts/install-deps.sh"
 fi
 
+# ccache across clones: CI builds a fresh clone at another path, so hash paths relative to the clone
+# and not the build directory itself (debug info may then name the first clone's paths; harmless for
+# tests). Three presets of Boost-heavy objects need more than ccache's default 5 GB.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$repo_root}"
+export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
+export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-20G}"
+
 # Sanitizer behaviour for anything run under the asan/tsan builds; the test presets set the same,
 # these cover programs started outside ctest. Caller-provided values win.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:print_stacktrace=1:check_initialization_order=1}"
