@@ -4,11 +4,17 @@
 # (operations.md §4.3). Needs Debian 12 with the build dependencies of debian/control plus debhelper,
 # lintian and fakeroot; the install test needs root (CI and the dev sandbox run as root).
 #
-# Usage: packaging/build-deb.sh [--no-install-test] [--keep] [--out DIR]
+# Usage: packaging/build-deb.sh [--prebuilt BUILD_DIR] [--no-install-test] [--keep] [--out DIR]
+#   --prebuilt DIR     do not compile: package the binaries of DIR, an existing non-sanitizer Release
+#                      build tree (e.g. build/release), with debhelper's configure/build/clean skipped
+#                      (TRADEPUSH_PREBUILT in debian/rules). Seconds instead of a full rebuild; this is
+#                      what the packaging.deb_prebuilt test runs. The compiler flags are the preset's,
+#                      without dpkg-buildflags' hardening, so ship packages built without it.
 #   --no-install-test  stop after lintian (no dpkg -i / --purge)
 #   --keep             keep the staged tree and build logs under the work directory
 #   --out DIR          copy the built .deb files to DIR
-#   --ctest            as a test: exit 77 (skipped) instead of failing when not root or tools are missing
+#   --ctest            as a test: exit 77 (skipped) instead of failing when not root, tools are missing
+#                      or the package is already installed from elsewhere
 # Environment:
 #   TRADEPUSH_DEB_WORKDIR  where the tree is staged and built (default ${TMPDIR:-/tmp}/tradepushd-deb;
 #                          a fixed path keeps ccache hits across runs)
@@ -23,6 +29,7 @@ install_test=1
 ctest_mode=0
 keep=0
 out=""
+prebuilt=""
 
 say() { printf 'build-deb: %s\n' "$*"; }
 die() { printf 'build-deb: error: %s\n' "$*" >&2; exit 1; }
@@ -33,7 +40,8 @@ while [ $# -gt 0 ]; do
         --keep) keep=1 ;;
         --ctest) ctest_mode=1 ;;
         --out) [ $# -ge 2 ] || die "--out needs a directory"; out="$2"; shift ;;
-        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --prebuilt) [ $# -ge 2 ] || die "--prebuilt needs a build directory"; prebuilt="$2"; shift ;;
+        -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown argument: $1" ;;
     esac
     shift
@@ -59,7 +67,22 @@ if [ "$install_test" -eq 1 ]; then
     # Never purge an installation we did not make.
     status="$(dpkg-query -W -f='${db:Status-Abbrev}' tradepushd 2>/dev/null || true)"
     [ -z "$status" ] || [ "${status:0:2}" = "un" ] || [ "${status:0:2}" = "pn" ] ||
-        die "package tradepushd is already on this machine (status '$status'); not touching it"
+        skip_or_die "package tradepushd is already on this machine (status '$status'); not touching it"
+fi
+
+# cache_var NAME: the value of NAME in the prebuilt tree's CMakeCache.txt (empty when unset).
+cache_var() { sed -n "s/^$1:[A-Z]*=//p" "$prebuilt/CMakeCache.txt" | head -n 1; }
+if [ -n "$prebuilt" ]; then
+    [ -d "$prebuilt" ] || die "--prebuilt $prebuilt: not a directory"
+    prebuilt="$(cd "$prebuilt" && pwd)"
+    [ -f "$prebuilt/CMakeCache.txt" ] || die "--prebuilt $prebuilt: no CMakeCache.txt (not a CMake build tree)"
+    # A sanitizer build would install binaries that need the sanitizer runtime and run slowly; a Debug
+    # one is not what we ship.
+    [ -z "$(cache_var TRADEPUSH_SANITIZE)" ] ||
+        skip_or_die "--prebuilt $prebuilt is a sanitizer build (TRADEPUSH_SANITIZE=$(cache_var TRADEPUSH_SANITIZE))"
+    [ "$(cache_var CMAKE_BUILD_TYPE)" = Release ] ||
+        die "--prebuilt $prebuilt: CMAKE_BUILD_TYPE is '$(cache_var CMAKE_BUILD_TYPE)', not Release"
+    [ -x "$prebuilt/daemon/tradepushd" ] || die "--prebuilt $prebuilt: daemon/tradepushd not built (ninja -C $prebuilt tradepushd tradepushctl tradepush_bybit_plugin)"
 fi
 
 mkdir -p "$work"
@@ -91,7 +114,13 @@ if command -v ccache >/dev/null 2>&1; then
     export CCACHE_DIR
 fi
 export DEB_BUILD_OPTIONS="nocheck parallel=$jobs"
-say "dpkg-buildpackage -b -us -uc ($version, -j$jobs; log: $logs/build.log)"
+if [ -n "$prebuilt" ]; then
+    export TRADEPUSH_PREBUILT="$prebuilt"
+    say "dpkg-buildpackage -b -us -uc ($version, prebuilt binaries of $prebuilt; log: $logs/build.log)"
+else
+    unset TRADEPUSH_PREBUILT
+    say "dpkg-buildpackage -b -us -uc ($version, -j$jobs; log: $logs/build.log)"
+fi
 start=$SECONDS
 if ! (cd "$src" && dpkg-buildpackage -b -us -uc) >"$logs/build.log" 2>&1; then
     tail -n 60 "$logs/build.log" >&2
@@ -147,6 +176,14 @@ if [ "$install_test" -eq 1 ]; then
     done
     getent passwd _tradepushd >/dev/null || fail "user _tradepushd not created"
     getent group tradepushd-admin >/dev/null || fail "group tradepushd-admin not created"
+    # The shipped config puts the admin socket in that group (docs/admin.md).
+    grep -q '^group = "tradepushd-admin"' /etc/tradepushd/tradepushd.toml ||
+        fail "/etc/tradepushd/tradepushd.toml does not set [admin] group = \"tradepushd-admin\""
+    grep -q '^admin_group = "tradepushd-admin"' /etc/tradepushd/tradepushd.toml ||
+        fail "/etc/tradepushd/tradepushd.toml does not set [admin] admin_group = \"tradepushd-admin\""
+    # Only the shipped plugins: a build tree also holds test and example plugins.
+    extra="$(find /usr/lib/tradepushd/plugins -type f ! -name libtradepush-bybit.so)"
+    [ -z "$extra" ] || fail "unexpected files in /usr/lib/tradepushd/plugins: $extra"
     [ "$(getent passwd _tradepushd | cut -d: -f7)" = /usr/sbin/nologin ] || fail "_tradepushd has a login shell"
     # dh_installsystemd enables the unit even without a running systemd (it only skips the start).
     [ -L /etc/systemd/system/multi-user.target.wants/tradepushd.service ] || fail "unit not enabled"

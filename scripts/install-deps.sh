@@ -44,6 +44,8 @@ packages=(
     libssl-dev libspdlog-dev libtomlplusplus-dev catch2
     python3 python3-socketio python3-websocket python3-requests
     procps curl
+    # packaging/ and its tests: the .deb build, lintian, systemd-analyze and sysusers
+    debhelper lintian fakeroot dpkg-dev systemd
     # bench/: the Flask-SocketIO peer (gevent is the async mode it uses, eventlet the alternative) and charts
     python3-flask-socketio python3-gevent python3-gevent-websocket python3-eventlet gnuplot-nox
 )

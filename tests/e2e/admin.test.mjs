@@ -1,6 +1,6 @@
 // The admin socket wired into tradepushd, driven by the real tradepushctl: status, stats, plugins
 // list and reload, user flush (a connected client gets fresh snapshots), log level, config check and
-// reload, credentials reload, and the CLI's exit codes. Runs with the example plugin loaded
+// reload, config show (secrets redacted), credentials reload, and the CLI's exit codes. Runs with the example plugin loaded
 // (TRADEPUSH_E2E_PLUGIN), so plugin commands have something to act on.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, TRADING_TYPES, startDaemon, stopChecked, subscribeTrading, waitFor } from './daemon.mjs';
+import { Client, EXCHANGE, SECRET, TRADING_TYPES, startDaemon, stopChecked, subscribeTrading, waitFor } from './daemon.mjs';
 
 const ctlBin = process.env.TRADEPUSH_CTL;
 let dir;
@@ -76,6 +76,61 @@ test('user flush gives a connected client fresh snapshots of every stream', asyn
   c.close();
 });
 
+test('user flush --exchange: fresh snapshots for that exchange only; an unknown exchange fails', async (t) => {
+  if (!process.env.TRADEPUSH_E2E_PLUGIN) return t.skip('needs TRADEPUSH_E2E_PLUGIN (a second provider)');
+  // dora has one account on the plugin's exchange and one on the scripted feed's 'bybit': two
+  // providers, so flushing one must leave the other's session and streams alone.
+  const own = fs.mkdtempSync(path.join(os.tmpdir(), 'tradepush-flushx-'));
+  const creds = path.join(own, 'credentials.toml');
+  fs.writeFileSync(creds, `[[users.dora]]\nlabel = "px"\nexchange = "${EXCHANGE}"\nnetwork = "testnet"\n` +
+    'api_key = "K1"\napi_secret = "S1-never-logged"\n\n[[users.dora]]\nlabel = "sc"\nexchange = "bybit"\n' +
+    'network = "testnet"\napi_key = "K2"\napi_secret = "S2-never-logged"\n', { mode: 0o600 });
+  const own_sock = path.join(own, 'admin.sock');
+  const d2 = await startDaemon({ feed: { tick_interval_ms: 0 }, admin: { socket: own_sock }, credentials: { file: creds } });
+  const at = (...args) => {
+    const r = spawnSync(ctlBin, ['--socket', own_sock, ...args], { encoding: 'utf8', timeout: 20000 });
+    return { code: r.status, out: r.stdout, err: r.stderr };
+  };
+  try {
+    await waitFor(() => fs.existsSync(own_sock), 5000, 'admin socket');
+    const subscribe = async (c, account) => {
+      const mark = c.mark();
+      const { ack } = await c.request('subscribe_trading', { types: TRADING_TYPES, account });
+      assert.equal(ack.ok, true, JSON.stringify(ack));
+      await c.waitEvents(mark, TRADING_TYPES, 5000);
+    };
+    const px = await Client.connect(d2, 'dora');
+    const sc = await Client.connect(d2, 'dora');
+    await subscribe(px, 'px');
+    await subscribe(sc, 'sc');
+
+    const flush = async (exchange, fresh, quiet) => {
+      const mFresh = fresh.mark();
+      const mQuiet = quiet.mark();
+      const r = at('--json', 'user', 'flush', 'dora', '--exchange', exchange);
+      assert.equal(r.code, 0, r.out + r.err);
+      const res = JSON.parse(r.out).result;
+      assert.equal(res.exchange, exchange);
+      assert.equal(res.accounts, 1);
+      await fresh.waitEvents(mFresh, TRADING_TYPES, 5000, `fresh snapshots on ${exchange}`);
+      // No ticks run (tick_interval 0): anything the other connection got came from the flush.
+      await new Promise((res) => setTimeout(res, 500));
+      for (const ty of TRADING_TYPES) assert.equal(quiet.since(mQuiet, ty).length, 0, `${ty} pushed on the other exchange`);
+    };
+    await flush(EXCHANGE, px, sc);
+    await flush('bybit', sc, px);
+
+    const unknown = at('user', 'flush', 'dora', '--exchange', 'nowhere');
+    assert.equal(unknown.code, 1, unknown.out + unknown.err);
+    assert.match(unknown.err, /no exchange 'nowhere' is served/);
+    px.close();
+    sc.close();
+  } finally {
+    await stopChecked(d2);
+    fs.rmSync(own, { recursive: true, force: true });
+  }
+});
+
 test('plugins reload keeps the client streaming and reports the swap', async () => {
   const c = await Client.connect(d, 'reloader');
   await subscribeTrading(c);
@@ -100,6 +155,27 @@ test('log level, config check, config reload, credentials reload', () => {
   const creds = ctl('credentials', 'reload');
   assert.equal(creds.code, 1);
   assert.match(creds.out + creds.err, /no \[credentials\] file/);
+});
+
+test('config show: the running config, the HS256 secret never in it', () => {
+  const json = ctl('--json', 'config', 'show');
+  assert.equal(json.code, 0, json.err);
+  const human = ctl('config', 'show');
+  assert.equal(human.code, 0, human.err);
+  for (const out of [json.out, human.out]) {
+    assert.ok(!out.includes(SECRET), `the auth secret leaked:\n${out}`);
+    assert.ok(!out.includes(SECRET.slice(0, 12)), 'not even a prefix of the secret');
+  }
+  const c = JSON.parse(json.out).result;
+  assert.equal(c.auth.keys[0].alg, 'HS256');
+  assert.equal(c.auth.keys[0].secret, '***');
+  assert.equal(c.admin.socket, sock);
+  assert.equal(c.server.workers, 2);
+  assert.equal(c.feed.tick_interval_ms, 0);
+  assert.equal(c.credentials.file, '');
+  if (process.env.TRADEPUSH_E2E_PLUGIN) assert.equal(c.plugins.load[0].config.tick_ms, 0);
+  assert.match(human.out, /HS256/);
+  assert.match(human.out, new RegExp(sock.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
 });
 
 test('exit codes: unknown command 1, usage 2, no daemon 3', () => {

@@ -25,6 +25,7 @@ commands:
   plugins list                    loaded exchange plugins and their state
   plugins reload NAME | --all     hot-reload a plugin (blue/green)
   config check                    validate the configuration file without applying it
+  config show                     the running configuration, secrets redacted
   config reload                   validate and apply the configuration (same as SIGHUP)
   credentials reload              re-read the credentials file
   log level [LEVEL] [--logger N]  show or set the log level (trace debug info warn error critical off)
@@ -81,6 +82,7 @@ known_commands()
         {"plugins list", {}, {}},
         {"plugins reload", {"name?"}, {{"--all", "all", kind::flag}}, long_wait},
         {"config check", {}, {}},
+        {"config show", {}, {}},
         {"config reload", {}, {}, long_wait},
         {"credentials reload", {}, {}, long_wait},
         {"log level", {"level?"}, {{"--logger", "logger"}}},

@@ -33,22 +33,50 @@ is_secret_key(std::string_view key) noexcept
     return false;
 }
 
+bool
+is_secret_config_key(std::string_view key) noexcept
+{
+    if(is_secret_key(key))
+        return true;
+    std::string lower(key);
+    for(char& c : lower)
+        if(c >= 'A' && c <= 'Z')
+            c = static_cast<char>(c - 'A' + 'a');
+    return lower.find("key") != std::string::npos;
+}
+
+namespace {
+
 json::value
-redact(json::value const& v)
+redact_with(json::value const& v, bool (*secret)(std::string_view) noexcept)
 {
     if(v.is_object()) {
         json::object out;
         for(auto const& [k, child] : v.get_object())
-            out[k] = is_secret_key(k) ? json::value("***") : redact(child);
+            out[k] = secret(k) ? json::value("***") : redact_with(child, secret);
         return out;
     }
     if(v.is_array()) {
         json::array out;
         for(auto const& child : v.get_array())
-            out.push_back(redact(child));
+            out.push_back(redact_with(child, secret));
         return out;
     }
     return v;
+}
+
+} // namespace
+
+json::value
+redact(json::value const& v)
+{
+    return redact_with(v, &is_secret_key);
+}
+
+json::value
+redact_config(json::value const& v)
+{
+    return redact_with(v, &is_secret_config_key);
 }
 
 } // namespace tradepush::admin

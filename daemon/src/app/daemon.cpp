@@ -1,43 +1,18 @@
 #include "app/daemon.hpp"
 
-#include "app/account_book.hpp"
+#include "app/daemon_impl.hpp"
 #include "app/metrics.hpp"
-#include "admin/post_to.hpp"
-#include "admin/server.hpp"
-#include "auth/jwt_verifier.hpp"
 #include "config/credentials.hpp"
 #include "config/listener.hpp"
 #include "engineio/drain_schedule.hpp"
-#include "engineio/server.hpp"
-#include "feed/provider_router.hpp"
-#include "feed/scripted_feed.hpp"
-#include "gateway/gateway.hpp"
-#include "hub/hub.hpp"
-#include "plugin_host/http_client.hpp"
-#include "plugin_host/instance_io.hpp"
-#include "plugin_host/plugin_set.hpp"
-#include "plugin_host/ws_client.hpp"
-#include "service/notifier.hpp"
-#include "service/watchdog.hpp"
 #include "service/watchdog_interval.hpp"
-#include "socketio/server.hpp"
 
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/ssl/context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <spdlog/spdlog.h>
 
-#include <charconv>
-#include <condition_variable>
-#include <future>
-#include <limits>
-#include <mutex>
-#include <unordered_map>
-#include <thread>
+#include <cstdio>
 
 #include <malloc.h>
 
@@ -62,87 +37,6 @@ resident_bytes()
 }
 
 } // namespace
-
-struct daemon::impl {
-    config::daemon_config cfg;
-
-    // io_contexts first: they are destroyed last, after everything that posts to them.
-    net::io_context control{1};
-    std::vector<std::unique_ptr<net::io_context>> shard_contexts;
-    std::vector<std::thread> threads;
-    std::optional<net::executor_work_guard<net::io_context::executor_type>> control_work;
-    std::vector<net::executor_work_guard<net::io_context::executor_type>> shard_work;
-
-    std::vector<std::unique_ptr<gateway::shard_registry>> registries;
-    std::optional<auth::jwt_verifier> verifier;
-    std::unique_ptr<account_book> accounts;
-    std::unique_ptr<feed::scripted_feed> feed;
-
-    // Exchange plugins (images, instances, providers) behind one router, with the HTTP/WS clients
-    // they use.
-    net::ssl::context tls{net::ssl::context::tls_client};
-    std::unique_ptr<plugin_host::http_client> http;
-    std::unique_ptr<plugin_host::ws_client> ws;
-    std::unique_ptr<plugin_host::client_io> io;
-    std::unique_ptr<plugin_host::plugin_set> plugins;
-    std::unique_ptr<feed::provider_router> router;
-    std::unique_ptr<hub::hub> hub;
-    std::shared_ptr<gateway::gateway> gate;
-    std::unique_ptr<socketio::server> sio;
-    std::unique_ptr<engineio::server> eio;
-    net::signal_set signals{control};
-    /// SIGUSR1: reload every plugin (blue/green), on the control thread.
-    net::signal_set reload_signals{control};
-    /// SIGHUP: re-read the config file, all or nothing, on the control thread.
-    net::signal_set hup_signals{control};
-    /// systemd: READY / RELOADING / STOPPING / STATUS, and WATCHDOG while every loop turns.
-    service::notifier notify;
-    std::unique_ptr<service::watchdog> dog;
-    /// The operators' socket (null when disabled).
-    std::unique_ptr<admin::server> admin_server;
-    std::chrono::steady_clock::time_point started_at = std::chrono::steady_clock::now();
-    net::steady_timer trim_timer{control};
-    std::size_t sessions_at_last_trim = 0;
-    std::promise<void> stopped;
-    std::atomic<bool> stopping{false};
-    /// The drain's window, written before `stopped` is set (SIGTERM: the config's; admin `drain`: its
-    /// grace) and read by shutdown() on the main thread.
-    std::chrono::milliseconds drain_spread{0};
-    /// True while the drain runs (admin `status` says "draining").
-    std::atomic<bool> draining{false};
-    /// Set by a second SIGTERM/SIGINT: the drain stops waiting and closes what is left at once.
-    std::atomic<bool> hurry{false};
-    std::mutex hurry_mutex;
-    std::condition_variable hurry_cv;
-
-    std::string stats_json();
-    std::optional<std::string> metrics_text();
-    json::object plugins_json() const;
-    boost::system::result<void, std::string> load_plugins();
-    void reload_plugins();
-    void await_reload_signal();
-    void await_hup();
-    /// Re-reads the config; returns what changed live, or why the file was refused.
-    boost::system::result<std::string, std::string> reload_config();
-    boost::system::result<std::string, std::string> reload_credentials();
-    void collect_stats(std::function<void(json::object)> done);
-    boost::system::result<void, std::string> start_admin();
-    void add_admin_commands(admin::server& srv);
-    /// The admin `sessions list`; runs on the control strand.
-    void list_sessions(std::string user, std::size_t limit, admin::responder reply);
-    void start_service_notifications(unsigned workers);
-    void unload_plugins();
-    void arm_trim();
-    /// Waits for SIGTERM/SIGINT on the control thread: the first starts the drain, a later one hurries it.
-    void await_stop_signal();
-    /// Starts the stop with a drain over `spread`; false when a stop is already under way. Thread-safe.
-    bool request_stop(std::chrono::milliseconds spread);
-    /// Ends a drain now (second signal). Thread-safe.
-    void hurry_drain();
-    /// The graceful part of the stop (operations.md §5.2); main thread, loops still running.
-    void drain();
-    void shutdown();
-};
 
 daemon::daemon(config::daemon_config cfg)
     : impl_(std::make_unique<impl>())
@@ -187,15 +81,35 @@ daemon::impl::collect_stats(std::function<void(json::object)> done)
     });
 }
 
+namespace {
+
+// Runs `produce(done)`, which calls `done(T)` on the control strand, and waits on the calling (shard)
+// thread at most `timeout` for it; nullopt when the control strand did not answer in time (the late
+// answer then goes nowhere).
+template<class T, class Produce>
+std::optional<T>
+wait_for_control(Produce produce, std::chrono::milliseconds timeout)
+{
+    auto promise = std::make_shared<std::promise<T>>();
+    auto future = promise->get_future();
+    produce([promise](T v) { promise->set_value(std::move(v)); });
+    if(future.wait_for(timeout) != std::future_status::ready)
+        return std::nullopt;
+    return future.get();
+}
+
+constexpr std::chrono::milliseconds control_wait{2000};
+
+} // namespace
+
 std::string
 daemon::impl::stats_json()
 {
     // Called on a shard thread: wait briefly for the control strand, else say what this thread knows.
-    auto promise = std::make_shared<std::promise<json::object>>();
-    auto future = promise->get_future();
-    collect_stats([promise](json::object o) { promise->set_value(std::move(o)); });
-    if(future.wait_for(std::chrono::seconds(2)) == std::future_status::ready)
-        return json::serialize(future.get());
+    auto full = wait_for_control<json::object>(
+        [this](std::function<void(json::object)> done) { collect_stats(std::move(done)); }, control_wait);
+    if(full)
+        return json::serialize(*full);
     auto const es = eio->stats();
     json::object o;
     o["engine"] = json::object{{"sessions", es.sessions}, {"http_connections", es.http_connections}};
@@ -207,23 +121,23 @@ daemon::impl::stats_json()
 std::optional<std::string>
 daemon::impl::metrics_text()
 {
-    auto promise = std::make_shared<std::promise<std::string>>();
-    auto future = promise->get_future();
-    hub->stats([this, promise](hub::hub_stats s) {
-        metrics_snapshot m;
-        m.hub = s;
-        m.engine = eio->stats();
-        if(plugins) {
-            m.plugins = plugins->status();
-            m.plugin_totals = plugins->stats();
-        }
-        m.rss_bytes = resident_bytes();
-        m.uptime_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at).count();
-        promise->set_value(render_metrics(m));
-    });
-    if(future.wait_for(std::chrono::seconds(2)) != std::future_status::ready)
-        return std::nullopt;
-    return future.get();
+    return wait_for_control<std::string>(
+        [this](std::function<void(std::string)> done) {
+            hub->stats([this, done = std::move(done)](hub::hub_stats s) {
+                metrics_snapshot m;
+                m.hub = s;
+                m.engine = eio->stats();
+                if(plugins) {
+                    m.plugins = plugins->status();
+                    m.plugin_totals = plugins->stats();
+                }
+                m.rss_bytes = resident_bytes();
+                m.uptime_s =
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at).count();
+                done(render_metrics(m));
+            });
+        },
+        control_wait);
 }
 
 // The plugins' figures; on the control strand.
@@ -431,280 +345,6 @@ daemon::impl::start_admin()
     }
     spdlog::info("admin socket on {}", a.socket.string());
     return {};
-}
-
-namespace {
-
-/// The string argument `key`, or an empty view when absent or not a string.
-std::string_view
-string_arg(json::object const& args, std::string_view key)
-{
-    auto const* v = args.if_contains(key);
-    return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view();
-}
-
-/// A non-negative integer argument `key` (a JSON number, or a numeric string as a hand-written
-/// request may send), `fallback` when absent; nullopt when present but not such a number.
-std::optional<std::int64_t>
-count_arg(json::object const& args, std::string_view key, std::int64_t fallback)
-{
-    auto const* v = args.if_contains(key);
-    if(!v)
-        return fallback;
-    if(v->is_int64())
-        return v->get_int64() >= 0 ? std::optional<std::int64_t>(v->get_int64()) : std::nullopt;
-    if(v->is_uint64())
-        return static_cast<std::int64_t>(std::min<std::uint64_t>(v->get_uint64(), std::numeric_limits<std::int64_t>::max()));
-    if(v->is_double())
-        return v->get_double() >= 0 && v->get_double() < 9e18 ? std::optional<std::int64_t>(
-                                                                   static_cast<std::int64_t>(v->get_double()))
-                                                             : std::nullopt;
-    if(v->is_string()) {
-        std::string_view const text = v->get_string();
-        std::int64_t n = 0;
-        auto const [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-        if(ec == std::errc() && end == text.data() + text.size() && n >= 0)
-            return n;
-    }
-    return std::nullopt;
-}
-
-} // namespace
-
-// `sessions list`: the hub knows who is attached and what they subscribed to; the shards know the
-// transport, peer and age. Asks the hub on the control strand, then each shard that holds some of
-// the connections, and answers once every shard did (a wedged shard leaves it to the deadline).
-void
-daemon::impl::list_sessions(std::string user, std::size_t limit, admin::responder reply)
-{
-    hub->connections(std::move(user), limit, [this, reply](std::vector<hub::connection_info> infos) {
-        struct gather {
-            std::vector<hub::connection_info> infos;
-            std::unordered_map<hub::conn_id, gateway::connection_view> views;
-            std::size_t pending = 0;
-        };
-        auto g = std::make_shared<gather>();
-        g->infos = std::move(infos);
-        std::vector<std::vector<hub::conn_id>> by_shard(registries.size());
-        for(auto const& i : g->infos)
-            if(i.shard < by_shard.size())
-                by_shard[i.shard].push_back(i.id);
-        auto finish = [g, reply] {
-            auto const now = std::chrono::steady_clock::now();
-            json::array rows;
-            for(auto const& i : g->infos) {
-                auto v = g->views.find(i.id);
-                if(v == g->views.end())
-                    continue; // gone between the two looks
-                auto const age = std::chrono::duration_cast<std::chrono::seconds>(now - v->second.connected_at);
-                rows.push_back(json::object{{"id", i.id}, {"sid", v->second.socket_id}, {"user", i.user},
-                    {"shard", i.shard}, {"transport", v->second.transport}, {"remote", v->second.remote},
-                    {"connected_s", age.count()}, {"account", i.trading_account}, {"trading", i.trading_types},
-                    {"tickers", i.tickers}});
-            }
-            reply.ok(std::move(rows));
-        };
-        for(auto const& ids : by_shard)
-            g->pending += ids.empty() ? 0 : 1;
-        if(g->pending == 0)
-            return finish();
-        for(std::size_t shard = 0; shard < by_shard.size(); ++shard) {
-            if(by_shard[shard].empty())
-                continue;
-            auto* reg = registries[shard].get();
-            net::post(reg->executor(), [this, g, reg, finish, ids = std::move(by_shard[shard])] {
-                auto views = reg->describe(ids);
-                // Back to the control strand, which owns `g`.
-                net::post(control, [g, finish, views = std::move(views)]() mutable {
-                    for(auto& v : views)
-                        g->views.emplace(v.id, std::move(v));
-                    if(--g->pending == 0)
-                        finish();
-                });
-            });
-        }
-    });
-}
-
-// The commands of docs/admin.md. Each runs on the control strand (admin::post_to), where the hub,
-// plugins and config live, and answers through its responder; the server's deadline covers a wedged strand.
-void
-daemon::impl::add_admin_commands(admin::server& srv)
-{
-    using admin::level;
-    using admin::responder;
-    auto on_control = [this](auto f) { return admin::post_to(control.get_executor(), std::move(f)); };
-    auto add = [&](admin::command c) {
-        if(auto r = srv.add(std::move(c)); !r)
-            spdlog::error("admin: {}", r.error());
-    };
-
-    add({.name = "status", .min_level = level::read, .help = "version, uptime, config, listeners, clients, plugins",
-        .handler = on_control([this](json::object, admin::caller const&, responder reply) {
-            json::array listeners;
-            for(auto const& l : cfg.listeners)
-                listeners.emplace_back(config::to_string(l));
-            json::array loaded;
-            if(plugins)
-                for(auto const& p : plugins->status())
-                    loaded.push_back(json::object{{"name", p.name}, {"version", p.version}, {"accounts", p.accounts},
-                        {"tickers", p.tickers}, {"reloads", p.reloads}});
-            auto const up = std::chrono::duration_cast<std::chrono::seconds>(
-                std::chrono::steady_clock::now() - started_at);
-            auto const state = draining.load() ? "draining" : stopping.load() ? "stopping" : "running";
-            reply.ok(json::object{{"state", state}, {"version", TRADEPUSH_VERSION},
-                {"uptime_s", up.count()}, {"config", cfg.source.string()}, {"listeners", std::move(listeners)},
-                {"workers", shard_contexts.size()}, {"clients", eio->stats().sessions},
-                {"credentials", cfg.credentials.file.string()}, {"log_level", cfg.log_level},
-                {"plugins", std::move(loaded)}});
-        })});
-    add({.name = "stats", .min_level = level::read, .help = "counters: hub, engine, plugins, RSS",
-        .handler = on_control([this](json::object, admin::caller const&, responder reply) {
-            collect_stats([reply](json::object o) { reply.ok(std::move(o)); });
-        })});
-    add({.name = "plugins list", .min_level = level::read, .help = "loaded exchange plugins",
-        .handler = on_control([this](json::object, admin::caller const&, responder reply) {
-            json::array list;
-            if(plugins)
-                for(auto const& p : plugins->status())
-                    list.push_back(json::object{{"name", p.name}, {"version", p.version}, {"file", p.file},
-                        {"accounts", p.accounts}, {"tickers", p.tickers}, {"reloads", p.reloads},
-                        {"overruns", p.counters.overruns}, {"stale_emits", p.counters.stale_emits}});
-            reply.ok(std::move(list));
-        })});
-    add({.name = "plugins reload", .min_level = level::admin,
-        .help = "hot-reload a plugin (blue/green); a failed load keeps the old one serving",
-        .handler = on_control([this](json::object args, admin::caller const&, responder reply) {
-            auto const name = string_arg(args, "name");
-            auto const* all = args.if_contains("all");
-            bool const every = all && all->is_bool() && all->get_bool();
-            if(name.empty() && !every)
-                return reply.fail("bad_request", "args.name (a plugin name) or args.all = true is required");
-            if(!plugins)
-                return reply.fail("failed", "no plugin is loaded");
-            json::array done;
-            for(auto const& n : every ? plugins->names() : std::vector<std::string>{std::string(name)}) {
-                auto r = plugins->reload(n);
-                if(!r)
-                    return reply.fail("failed", r.error());
-                done.push_back(json::object{{"name", r->name}, {"old_version", r->old_version},
-                    {"new_version", r->new_version}, {"accounts", r->accounts}, {"tickers", r->tickers},
-                    {"old_image_unmapped", r->old_unmapped}});
-            }
-            reply.ok(std::move(done));
-        }),
-        .usage = "<name> | --all", .deadline = std::chrono::seconds(60)});
-    add({.name = "user flush", .min_level = level::operate,
-        .help = "drop a user's cached state, call reset_user, push fresh snapshots to the user's live connections",
-        .handler = on_control([this](json::object args, admin::caller const&, responder reply) {
-            auto const user = string_arg(args, "user");
-            if(user.empty())
-                return reply.fail("bad_request", "args.user is required");
-            hub->flush_user(std::string(user), [reply, u = std::string(user)](bool found) {
-                if(found)
-                    reply.ok(json::object{{"user", u}, {"flushed", true}});
-                else
-                    reply.fail("not_found", "user " + u + " has no live connection");
-            });
-        }),
-        .usage = "<user>"});
-    add({.name = "sessions list", .min_level = level::read,
-        .help = "live client sessions: user, transport, peer, age, subscriptions",
-        .handler = on_control([this](json::object args, admin::caller const&, responder reply) {
-            auto const limit = count_arg(args, "limit", 1000);
-            if(!limit || *limit < 1 || *limit > 100000)
-                return reply.fail("bad_request", "args.limit must be a number from 1 to 100000");
-            list_sessions(std::string(string_arg(args, "user")), static_cast<std::size_t>(*limit), reply);
-        }),
-        .usage = "[--user U] [--limit N]"});
-    add({.name = "user kick", .min_level = level::operate,
-        .help = "disconnect every session of a user (clients reconnect and resubscribe)",
-        .handler = on_control([this](json::object args, admin::caller const&, responder reply) {
-            auto const user = string_arg(args, "user");
-            if(user.empty())
-                return reply.fail("bad_request", "args.user is required");
-            hub->kick_user(std::string(user), "kicked by operator", [reply, u = std::string(user)](std::size_t n) {
-                if(n == 0)
-                    return reply.fail("not_found", "user " + u + " has no live connection");
-                spdlog::info("admin: kicked user {} ({} session(s))", u, n);
-                reply.ok(json::object{{"user", u}, {"closed", n}});
-            });
-        }),
-        .usage = "<user>"});
-    add({.name = "drain", .min_level = level::admin,
-        .help = "close every client gracefully, spread over the grace time, then exit (as on SIGTERM)",
-        .handler = on_control([this](json::object args, admin::caller const&, responder reply) {
-            // Whatever the grace, every close must fit in the global deadline.
-            auto const max_spread = cfg.drain.timeout - cfg.engineio.close_timeout;
-            auto spread = cfg.drain.spread;
-            if(auto const* g = args.if_contains("grace_s")) {
-                double seconds = -1;
-                if(g->is_number()) {
-                    boost::system::error_code ec;
-                    seconds = g->to_number<double>(ec);
-                    if(ec)
-                        seconds = -1;
-                }
-                else if(g->is_string()) {
-                    std::string_view const text = g->get_string();
-                    auto const [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
-                    if(ec != std::errc() || end != text.data() + text.size())
-                        seconds = -1;
-                }
-                auto const limit = std::chrono::duration<double>(max_spread).count();
-                if(!(seconds >= 0 && seconds <= limit))
-                    return reply.fail("bad_request", "args.grace_s must be a number of seconds from 0 to " +
-                            std::to_string(static_cast<long>(limit)) + " (drain_timeout_ms - close_timeout_ms)");
-                spread = std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
-            }
-            if(stopping.load())
-                return reply.fail("busy", "the daemon is already stopping");
-            auto const clients = eio->stats().sessions;
-            auto const plan = engineio::plan_drain(clients, spread);
-            // Answer first: the admin socket stays up through the drain, so the reply goes out.
-            reply.ok(json::object{{"draining", clients}, {"spread_ms", plan.spread.count()},
-                {"close_timeout_ms", cfg.engineio.close_timeout.count()}, {"deadline_ms", cfg.drain.timeout.count()},
-                {"then", "exit"}});
-            if(request_stop(spread))
-                spdlog::info("admin: drain requested (grace {} ms), then stopping", spread.count());
-        }),
-        .usage = "[--grace SECONDS]", .deadline = std::chrono::seconds(10)});
-    add({.name = "log level", .min_level = level::operate, .help = "show or set the log level",
-        .handler = on_control([this](json::object args, admin::caller const&, responder reply) {
-            auto const want = string_arg(args, "level");
-            if(!want.empty()) {
-                auto const lvl = spdlog::level::from_str(std::string(want));
-                if(lvl == spdlog::level::off && want != "off")
-                    return reply.fail("bad_request", "unknown level '" + std::string(want) +
-                            "' (trace, debug, info, warn, error, critical, off)");
-                spdlog::set_level(lvl);
-                cfg.log_level = std::string(want);
-            }
-            reply.ok(json::object{{"level", cfg.log_level}});
-        }),
-        .usage = "[LEVEL]"});
-    add({.name = "config check", .min_level = level::read, .help = "validate the config file on disk without applying it",
-        .handler = on_control([this](json::object, admin::caller const&, responder reply) {
-            auto r = config::load_file(cfg.source);
-            if(!r)
-                return reply.fail("invalid", r.error().message);
-            reply.ok(json::object{{"config", cfg.source.string()}, {"valid", true}});
-        })});
-    add({.name = "config reload", .min_level = level::admin,
-        .help = "like SIGHUP: validate and apply the config file, or keep the running one and say why",
-        .handler = on_control([this](json::object, admin::caller const&, responder reply) {
-            auto r = reload_config();
-            if(!r)
-                return reply.fail("invalid", r.error());
-            reply.ok(json::object{{"reloaded", *r}});
-        })});
-    add({.name = "credentials reload", .min_level = level::admin, .help = "re-read the credentials file",
-        .handler = on_control([this](json::object, admin::caller const&, responder reply) {
-            auto r = reload_credentials();
-            if(!r)
-                return reply.fail("invalid", r.error());
-            reply.ok(json::object{{"reloaded", *r}});
-        })});
 }
 
 void

@@ -44,4 +44,11 @@ parse_stream_state(std::string_view s) noexcept
     return std::nullopt;
 }
 
+std::optional<std::vector<std::string>>
+provider::reset_user_on(std::string_view user, std::string_view)
+{
+    reset_user(user);
+    return std::nullopt;
+}
+
 } // namespace tradepush::feed

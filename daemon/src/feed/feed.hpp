@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tradepush::feed {
 
@@ -78,6 +79,11 @@ public:
     virtual void close_account(std::string_view user, std::string_view account) = 0;
     /// Epoch fence: drop every session, cache and in-flight request of `user`. Idempotent.
     virtual void reset_user(std::string_view user) = 0;
+    /// Epoch fence for one exchange (the admin `user flush U --exchange X`): drop what `user` holds
+    /// upstream for `exchange`. A provider may drop more than asked (its reset_user cannot be scoped);
+    /// it returns every exchange whose sessions of the user are gone, nullopt meaning all of them.
+    /// The default calls reset_user and returns nullopt.
+    virtual std::optional<std::vector<std::string>> reset_user_on(std::string_view user, std::string_view exchange);
     /// Starts / stops the shared public ticker stream of a symbol (the hub reference-counts).
     virtual void subscribe_ticker(std::string_view exchange, std::string_view category,
         std::string_view symbol) = 0;

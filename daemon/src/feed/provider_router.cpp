@@ -37,6 +37,15 @@ provider_router::set_sink(sink* s)
         p->set_sink(s);
 }
 
+std::vector<std::string>
+provider_router::exchanges() const
+{
+    std::vector<std::string> out;
+    for(auto const& [name, p] : by_exchange_)
+        out.push_back(name);
+    return out;
+}
+
 bool
 provider_router::has_exchange(std::string_view exchange) const
 {
@@ -89,6 +98,22 @@ provider_router::reset_user(std::string_view user)
         p->reset_user(user);
     for(auto it = opened_.begin(); it != opened_.end();)
         it = it->first.first == user ? opened_.erase(it) : std::next(it);
+}
+
+std::optional<std::vector<std::string>>
+provider_router::reset_user_on(std::string_view user, std::string_view exchange)
+{
+    std::vector<std::string> reset;
+    auto* p = find(exchange);
+    if(!p)
+        return reset;
+    p->reset_user(user);
+    for(auto const& [name, q] : by_exchange_)
+        if(q == p)
+            reset.push_back(name);
+    for(auto it = opened_.begin(); it != opened_.end();)
+        it = it->first.first == user && it->second == p ? opened_.erase(it) : std::next(it);
+    return reset;
 }
 
 void

@@ -14,7 +14,8 @@
 namespace tradepush::feed {
 
 /// Routes provider calls by exchange. Account calls that carry no exchange (request_snapshot,
-/// close_account) go where that (user, account) was opened; reset_user goes to every provider.
+/// close_account) go where that (user, account) was opened; reset_user goes to every provider,
+/// reset_user_on to the one serving the exchange.
 /// Lives on the control strand like every provider; the providers must outlive it.
 class provider_router final : public provider {
 public:
@@ -31,8 +32,15 @@ public:
         std::uint64_t epoch) override;
     void close_account(std::string_view user, std::string_view account) override;
     void reset_user(std::string_view user) override;
+    /// Resets the user on the one provider serving `exchange` only (plugin sessions of other exchanges
+    /// stay). That provider's reset_user is not scoped, so every exchange it serves is returned; an
+    /// exchange nobody serves resets nothing and returns an empty list.
+    std::optional<std::vector<std::string>> reset_user_on(std::string_view user, std::string_view exchange) override;
     void subscribe_ticker(std::string_view exchange, std::string_view category, std::string_view symbol) override;
     void unsubscribe_ticker(std::string_view exchange, std::string_view category, std::string_view symbol) override;
+
+    /// The exchanges served, sorted.
+    std::vector<std::string> exchanges() const;
 
     /// (user, account) pairs whose provider is remembered (for tests: returns to 0 after resets).
     std::size_t open_accounts() const noexcept { return opened_.size(); }

@@ -79,6 +79,17 @@ struct hub::state {
     /// A user with at least one attached connection.
     struct user_entry {
         std::uint64_t epoch = 0;
+        /// Exchanges flushed alone (`user flush U --exchange X`) run in a newer epoch than the rest of
+        /// the user's accounts, whose upstream sessions carry on in `epoch`. Cleared by reset_user.
+        std::map<std::string, std::uint64_t, std::less<>> exchange_epochs;
+
+        /// The epoch requests for accounts of `exchange` carry, and answers must match.
+        std::uint64_t
+        epoch_of(std::string_view exchange) const
+        {
+            auto it = exchange_epochs.find(exchange);
+            return it == exchange_epochs.end() ? epoch : it->second;
+        }
         std::vector<conn_id> conns;
         std::map<std::string, account_entry, std::less<>> accounts;
     };
@@ -298,6 +309,7 @@ struct hub::state {
         provider.reset_user(user);
         ++counters.resets;
         u.epoch = new_epoch();
+        u.exchange_epochs.clear();
         spdlog::debug("hub: reset user {} (epoch {})", user, u.epoch);
     }
 
@@ -413,13 +425,13 @@ struct hub::state {
                 continue;
             sp->snapshot_pending = true;
             if(a.open)
-                provider.request_snapshot(u->first, a.acct.label, t, user.epoch);
+                provider.request_snapshot(u->first, a.acct.label, t, user.epoch_of(a.acct.exchange));
             else
                 to_open |= bit(t);
         }
         if(to_open) {
             a.open = true;
-            provider.open_account(u->first, a.acct, to_open, user.epoch);
+            provider.open_account(u->first, a.acct, to_open, user.epoch_of(a.acct.exchange));
         }
         if(shared)
             release_idle_accounts(u->first, user); // e.g. this device switched away from an account
@@ -527,39 +539,96 @@ struct hub::state {
         reply(ack, ack_ticker(req.value.symbols, req.value.exchange.value_or(""), req.value.category.value_or("")));
     }
 
-    bool
+    // Refetches account `a` of `user` in `epoch` after its upstream session was dropped. With
+    // `forget`, the cached state goes too, so every subscriber gets the fresh snapshot even if it
+    // equals what they have (seq continues); without, only a changed state is pushed.
+    void
+    reopen(std::string const& user, account_entry& a, std::uint64_t epoch, bool forget)
+    {
+        a.open = false;
+        unsigned types = 0;
+        for(std::size_t i = 0; i < feed::stream_type_count; ++i) {
+            auto& sp = a.streams[i];
+            if(!sp)
+                continue;
+            if(forget) {
+                sp->latest.reset();
+                sp->hash = 0;
+                sp->subscribers.for_each([&](conn_id conn, std::size_t shard) { sp->awaiting.emplace(conn, shard); });
+            }
+            sp->snapshot_pending = true;
+            types |= 1u << i;
+        }
+        if(types) {
+            a.open = true;
+            provider.open_account(user, a.acct, types, epoch);
+        }
+    }
+
+    // Nullopt when the user has no live connection, else the number of accounts refetched.
+    std::optional<std::size_t>
     flush_user(std::string const& name)
     {
         auto u = users.find(name);
         if(u == users.end())
-            return false;
+            return std::nullopt;
         auto& user = u->second;
         provider.reset_user(name);
         ++counters.resets;
         user.epoch = new_epoch();
+        user.exchange_epochs.clear();
         spdlog::debug("hub: flush user {} (epoch {})", name, user.epoch);
+        std::size_t n = 0;
         for(auto& [label, a] : user.accounts) {
-            // The session is gone upstream; whatever is subscribed is fetched anew, and every
-            // subscriber gets the result even if it equals what they have (seq continues).
-            a.open = false;
-            unsigned types = 0;
-            for(std::size_t i = 0; i < feed::stream_type_count; ++i) {
-                auto& sp = a.streams[i];
-                if(!sp)
-                    continue;
-                sp->latest.reset();
-                sp->hash = 0;
-                sp->snapshot_pending = true;
-                sp->subscribers.for_each([&](conn_id conn, std::size_t shard) { sp->awaiting.emplace(conn, shard); });
-                types |= 1u << i;
-            }
-            if(types) {
-                a.open = true;
-                provider.open_account(name, a.acct, types, user.epoch);
-            }
+            // The session is gone upstream; whatever is subscribed is fetched anew.
+            reopen(name, a, user.epoch, true);
+            n += a.open ? 1 : 0;
         }
         release_idle_accounts(name, user);
-        return true;
+        return n;
+    }
+
+    // `user flush U --exchange X`: only the provider serving X is reset. It may have dropped the
+    // user's sessions of other exchanges it serves too (the scripted feed serves several): those are
+    // reopened, but keep their cache, so their subscribers only see a state that changed. Accounts on
+    // other providers keep their sessions and their epoch.
+    std::optional<std::size_t>
+    flush_user(std::string const& name, std::string const& exchange)
+    {
+        auto u = users.find(name);
+        if(u == users.end())
+            return std::nullopt;
+        auto& user = u->second;
+        auto reset = provider.reset_user_on(name, exchange);
+        ++counters.resets;
+        if(!reset) {
+            // The provider could not scope it: everything of the user is gone upstream. Only X's
+            // streams are pushed again regardless; the rest only when changed.
+            user.epoch = new_epoch();
+            user.exchange_epochs.clear();
+            std::size_t n = 0;
+            for(auto& [label, a] : user.accounts) {
+                bool const target = a.acct.exchange == exchange;
+                reopen(name, a, user.epoch, target);
+                n += target && a.open ? 1 : 0;
+            }
+            release_idle_accounts(name, user);
+            return n;
+        }
+        auto const epoch = new_epoch();
+        for(auto const& e : *reset)
+            user.exchange_epochs[e] = epoch;
+        spdlog::debug("hub: flush user {} on exchange {} (epoch {})", name, exchange, epoch);
+        std::size_t n = 0;
+        for(auto& [label, a] : user.accounts) {
+            if(std::find(reset->begin(), reset->end(), a.acct.exchange) == reset->end())
+                continue;
+            bool const target = a.acct.exchange == exchange;
+            reopen(name, a, epoch, target);
+            n += target && a.open ? 1 : 0;
+        }
+        release_idle_accounts(name, user);
+        return n;
     }
 
     hub_stats
@@ -599,29 +668,41 @@ struct hub::state {
     //--------------------------------------------------------------------------
     // feed::sink
 
-    // The epoch fence (invariant 5): only answers to requests of the user's current epoch count.
-    user_entry*
-    fenced(std::string_view user, std::uint64_t epoch)
+    // The epoch fence (invariant 5): only answers to requests of the current epoch of the account's
+    // exchange count (an exchange flushed alone runs ahead of the user's other accounts).
+    account_entry*
+    fenced(std::string_view user, std::string_view account, std::uint64_t epoch)
     {
         auto u = users.find(user);
-        if(u == users.end() || u->second.epoch != epoch) {
+        if(u == users.end()) {
             ++counters.stale_epoch_drops;
             return nullptr;
         }
-        return &u->second;
+        auto a = u->second.accounts.find(account);
+        if(a == u->second.accounts.end()) {
+            // Nobody subscribes to this account any more; an answer of an older epoch still counts as
+            // fenced (the account went with a reset).
+            if(epoch != u->second.epoch)
+                ++counters.stale_epoch_drops;
+            return nullptr;
+        }
+        if(u->second.epoch_of(a->second.acct.exchange) != epoch) {
+            ++counters.stale_epoch_drops;
+            return nullptr;
+        }
+        return &a->second;
     }
 
     void
     on_account_data(std::string_view user, std::string_view account, stream_type type, json::value const& data,
         std::uint64_t epoch)
     {
-        auto* u = fenced(user, epoch);
-        if(!u || index(type) >= feed::stream_type_count)
+        if(index(type) >= feed::stream_type_count)
             return;
-        auto a = u->accounts.find(account);
-        if(a == u->accounts.end())
-            return; // nobody subscribes to this account any more
-        if(auto& sp = a->second.streams[index(type)])
+        auto* a = fenced(user, account, epoch);
+        if(!a)
+            return;
+        if(auto& sp = a->streams[index(type)])
             apply_data(*sp, data);
     }
 
@@ -629,16 +710,13 @@ struct hub::state {
     on_account_status(std::string_view user, std::string_view account, std::optional<stream_type> type,
         stream_state st, std::string_view code, std::string_view message, std::uint64_t epoch)
     {
-        auto* u = fenced(user, epoch);
-        if(!u)
-            return;
-        auto a = u->accounts.find(account);
-        if(a == u->accounts.end())
+        auto* a = fenced(user, account, epoch);
+        if(!a)
             return;
         for(std::size_t i = 0; i < feed::stream_type_count; ++i) {
             if(type && index(*type) != i)
                 continue;
-            if(auto& sp = a->second.streams[i])
+            if(auto& sp = a->streams[i])
                 apply_status(*sp, st, code, message);
         }
     }
@@ -753,9 +831,19 @@ void
 hub::flush_user(std::string user, std::function<void(bool)> done)
 {
     post_to(state_.get(), [user = std::move(user), done = std::move(done)](state& s) {
-        auto const found = s.flush_user(user);
+        auto const found = s.flush_user(user).has_value();
         if(done)
             done(found);
+    });
+}
+
+void
+hub::flush_user(std::string user, std::string exchange, std::function<void(std::optional<std::size_t>)> done)
+{
+    post_to(state_.get(), [user = std::move(user), exchange = std::move(exchange), done = std::move(done)](state& s) {
+        auto const n = exchange.empty() ? s.flush_user(user) : s.flush_user(user, exchange);
+        if(done)
+            done(n);
     });
 }
 

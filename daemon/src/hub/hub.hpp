@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -89,6 +90,12 @@ public:
     /// Drops a user's cached state, calls reset_user and re-fetches fresh snapshots for their live
     /// subscriptions (the admin `user flush`). `done(found)` on the control strand.
     void flush_user(std::string user, std::function<void(bool)> done);
+    /// The same, limited to the user's accounts on `exchange` when it is not empty: only the provider
+    /// serving it is reset (provider::reset_user_on), and only those accounts' subscribers get fresh
+    /// snapshots regardless of change; accounts of other exchanges the provider had to drop are
+    /// refetched and pushed only when changed. `done` gets nullopt when the user has no live
+    /// connection, else the number of accounts of `exchange` (all, when empty) refetched.
+    void flush_user(std::string user, std::string exchange, std::function<void(std::optional<std::size_t>)> done);
 
     /// The attached connections, of `user` only when it is not empty, at most `limit` of them in
     /// connection-id order (oldest first). `done` runs on the control strand.

@@ -34,3 +34,15 @@ TEST_CASE("redact replaces values at any depth", "[admin][redact]")
     CHECK(v.at("list").at(0).at("token") == "***");
     CHECK(v.at("list").at(1) == 3);
 }
+
+TEST_CASE("config redaction also hides any key containing 'key'", "[admin][redact]")
+{
+    for(auto k : {"key", "apiKey", "KEY_ID", "signing_key", "api_secret", "token"})
+        CHECK(is_secret_config_key(k));
+    for(auto k : {"user", "tick_ms", "url", "category"})
+        CHECK_FALSE(is_secret_config_key(k));
+    auto out = json::serialize(redact_config(json::parse(R"({"tick_ms":5,"key":"k3y","auth":{"Token":"t0k"}})")));
+    CHECK(out.find("k3y") == std::string::npos);
+    CHECK(out.find("t0k") == std::string::npos);
+    CHECK(out.find("\"tick_ms\":5") != std::string::npos);
+}

@@ -162,6 +162,9 @@ TEST_CASE("the shipped etc/tradepushd.toml loads and documents the real defaults
     // Other tests mint tokens with this development secret.
     CHECK(key.material == "dev-only-change-me-0123456789abcdef");
     CHECK(key.material.size() >= 32);
+    // The package's sysusers file creates this group and the unit joins it (SupplementaryGroups=).
+    CHECK(r->admin.group == "tradepushd-admin");
+    CHECK(r->admin.admin_group == "tradepushd-admin");
 }
 
 TEST_CASE("every key reaches daemon_config", "[config]")

@@ -116,3 +116,31 @@ TEST_CASE("provider_router reports an account on an unserved exchange as an erro
     CHECK(sink.statuses == std::vector<std::string>{"u2 main unknown_exchange 9"});
     CHECK(bybit.calls.empty());
 }
+
+TEST_CASE("provider_router reset_user_on fences only the provider serving the exchange", "[feed][router]")
+{
+    boost::asio::io_context ioc;
+    recording_provider bybit("bybit"), example("example");
+    provider_router r(ioc.get_executor());
+    r.add("bybit", bybit);
+    r.add("example", example);
+    r.add("example-testnet", example); // one provider, two exchanges
+    r.open_account("u1", acct("main", "bybit"), 15, 7);
+    r.open_account("u1", acct("alt", "example"), 15, 7);
+    r.open_account("u2", acct("alt", "example"), 15, 7);
+
+    auto reset = r.reset_user_on("u1", "example-testnet");
+    REQUIRE(reset.has_value());
+    // The provider cannot reset one exchange alone: both of its exchanges are reported.
+    CHECK(*reset == std::vector<std::string>{"example", "example-testnet"});
+    CHECK(example.calls.back() == "reset u1");
+    CHECK(bybit.calls == std::vector<std::string>{"open u1 main 7"});
+    // u1's example account is forgotten, u1's bybit one and u2's are not.
+    CHECK(r.open_accounts() == 2);
+    r.request_snapshot("u1", "main", stream_type::pnl, 7);
+    CHECK(bybit.calls.back() == "snapshot u1 main");
+
+    auto none = r.reset_user_on("u1", "kraken");
+    REQUIRE(none.has_value());
+    CHECK(none->empty());
+}
