@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, TRADING_TYPES, startDaemon, stopChecked, subscribeTrading } from './daemon.mjs';
+import { Client, SECRET, TRADING_TYPES, mintJwt, startDaemon, stopChecked, subscribeTrading } from './daemon.mjs';
 
 let dir;
 let creds;
@@ -70,10 +70,10 @@ test('SIGHUP reloads the store: a user added to the file can subscribe without a
   fs.writeFileSync(creds, STORE + STORE.replace(/users\.alice/g, 'users.bob'), { mode: 0o600 });
   d.proc.kill('SIGHUP');
   const deadline = Date.now() + 10000;
-  while (!/SIGHUP: config reloaded \(log level debug, 2 user\(s\)/.test(d.log()) && Date.now() < deadline) {
+  while (!/SIGHUP: config reloaded \(log level debug, 1 auth key\(s\), 2 user\(s\)/.test(d.log()) && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 20));
   }
-  assert.match(d.log(), /SIGHUP: config reloaded \(log level debug, 2 user\(s\)/);
+  assert.match(d.log(), /SIGHUP: config reloaded \(log level debug, 1 auth key\(s\), 2 user\(s\)/);
   const b = await Client.connect(d, 'bob');
   const { snaps } = await subscribeTrading(b);
   for (const t of TRADING_TYPES) assert.equal(snaps[t].account, 'main');
@@ -92,6 +92,54 @@ test('SIGHUP reloads the store: a user added to the file can subscribe without a
   await subscribeTrading(b2);
   b2.close();
   assert.doesNotMatch(d.log(), /never-logged/, 'no secret in the log');
+});
+
+// Sends SIGHUP and waits for `re` in what the daemon logs after it (earlier reloads log alike).
+async function hup(re, what) {
+  const mark = d.log().length;
+  const since = () => { const l = d.log(); return l.length >= mark ? l.slice(mark) : l; };
+  d.proc.kill('SIGHUP');
+  const deadline = Date.now() + 10000;
+  while (!re.test(since()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  assert.match(since(), re, what);
+}
+
+test('SIGHUP rotates the auth keys: new handshakes use the new key, connected clients stay, a bad key changes nothing', async () => {
+  const original = fs.readFileSync(d.cfgPath, 'utf8');
+  const NEW = 'rotated-secret-rotated-secret-0123456789';
+  const stay = await Client.connect(d, 'alice');
+  const { snaps } = await subscribeTrading(stay);
+  assert.ok(snaps.balance);
+
+  // Both keys during the rotation (kid selects; a token without kid tries every key).
+  fs.writeFileSync(d.cfgPath, original.replace(/\[\[auth\.keys\]\][^[]*/, `[[auth.keys]]\nkid = "old"\nalg = "HS256"\nsecret = ${JSON.stringify(SECRET)}\n\n[[auth.keys]]\nkid = "new"\nalg = "HS256"\nsecret = ${JSON.stringify(NEW)}\n\n`));
+  await hup(/SIGHUP: config reloaded \(log level debug, 2 auth key\(s\)/, 'two keys after the first reload');
+  const viaNew = await Client.connect(d, 'alice', { token: mintJwt('alice', { kid: 'new', secret: NEW }) });
+  const viaOld = await Client.connect(d, 'alice', { token: mintJwt('alice', { kid: 'old' }) });
+  viaNew.close();
+  viaOld.close();
+
+  // Only the new key: the old one is refused from now on, the connected client keeps its stream.
+  fs.writeFileSync(d.cfgPath, original.replace(/\[\[auth\.keys\]\][^[]*/, `[[auth.keys]]\nkid = "new"\nalg = "HS256"\nsecret = ${JSON.stringify(NEW)}\n\n`));
+  await hup(/SIGHUP: config reloaded \(log level debug, 1 auth key\(s\)/, 'one key after the second reload');
+  await assert.rejects(Client.connect(d, 'alice'), (err) => err.data?.code === 'bad_signature' || err.data?.code === 'unknown_kid',
+    'a token signed with the retired key is refused');
+  const fresh = await Client.connect(d, 'alice', { token: mintJwt('alice', { kid: 'new', secret: NEW }) });
+  fresh.close();
+  assert.equal(stay.socket.connected, true, 'a client connected before the rotation stays');
+
+  // A key too short for HS256 refuses the whole reload: the new key keeps working.
+  fs.writeFileSync(d.cfgPath, original.replace(/\[\[auth\.keys\]\][^[]*/, '[[auth.keys]]\nalg = "HS256"\nsecret = "short"\n\n'));
+  await hup(/SIGHUP: .* refused, the running config stays: .*(32|secret)/, 'a short secret is refused');
+  const still = await Client.connect(d, 'alice', { token: mintJwt('alice', { kid: 'new', secret: NEW }) });
+  still.close();
+
+  fs.writeFileSync(d.cfgPath, original);
+  await hup(/SIGHUP: config reloaded \(log level debug, 1 auth key\(s\), 2 user/, 'the original config again');
+  const back = await Client.connect(d, 'alice');
+  back.close();
+  stay.close();
+  assert.doesNotMatch(d.log(), new RegExp(NEW), 'no secret in the log');
 });
 
 test('a credentials file others may read keeps the daemon from starting', () => {

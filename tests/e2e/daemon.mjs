@@ -161,6 +161,8 @@ export async function startDaemon(allOverrides = {}) {
     wsUrl: `ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`,
     proc,
     config: cfg,
+    /** The config file the daemon reads (rewrite it, then SIGHUP, to test a reload). */
+    cfgPath,
     log: () => log,
     alive: () => proc.exitCode === null && proc.signalCode === null,
     /** GET /stats as an object. */

@@ -36,6 +36,26 @@ resident_bytes()
     return n == 2 ? resident * static_cast<std::size_t>(sysconf(_SC_PAGESIZE)) : 0;
 }
 
+// The handshake verifier for the `[auth]` section; an error names the offending key.
+boost::system::result<std::shared_ptr<auth::jwt_verifier const>, std::string>
+make_verifier(config::auth_config const& auth_cfg)
+{
+    auth::verifier_options vo;
+    for(auto const& k : auth_cfg.keys) {
+        auto alg = auth::parse_alg(k.alg);
+        if(!alg)
+            return {boost::system::in_place_error, std::string("auth key '") + k.kid + "': unsupported alg " + k.alg};
+        vo.keys.push_back(auth::key_config{k.kid, *alg, k.material});
+    }
+    vo.issuer = auth_cfg.issuer;
+    vo.audience = auth_cfg.audience;
+    vo.leeway = auth_cfg.leeway;
+    auto verifier = auth::jwt_verifier::create(std::move(vo));
+    if(!verifier)
+        return {boost::system::in_place_error, verifier.error().message};
+    return {boost::system::in_place_value, std::make_shared<auth::jwt_verifier const>(std::move(*verifier))};
+}
+
 } // namespace
 
 daemon::daemon(config::daemon_config cfg)
@@ -241,8 +261,9 @@ daemon::impl::await_hup()
 }
 
 // All or nothing: a config that fails validation changes nothing. What applies while running is the
-// log level and the credentials store (new upstream sessions use the new keys; open ones keep theirs
-// until the user's next session); everything else is read at the next start.
+// log level, the auth keys (handshakes from now on; connected clients stay), and the credentials
+// store (new upstream sessions use the new keys; open ones keep theirs until the user's next
+// session); everything else is read at the next start.
 boost::system::result<std::string, std::string>
 daemon::impl::reload_config()
 {
@@ -254,15 +275,24 @@ daemon::impl::reload_config()
         static_cast<void>(notify.ready("config reload refused: " + next.error().message));
         return {boost::system::in_place_error, next.error().message};
     }
+    auto verifier = make_verifier(next->auth);
+    if(!verifier) {
+        spdlog::error("SIGHUP: {} refused, the running config stays: {}", cfg.source.string(), verifier.error());
+        static_cast<void>(notify.ready("config reload refused: " + verifier.error()));
+        return {boost::system::in_place_error, verifier.error()};
+    }
+    gate->set_verifier(std::move(*verifier));
+    cfg.auth = next->auth;
     cfg.log_level = next->log_level;
     spdlog::set_level(spdlog::level::from_str(cfg.log_level));
     cfg.credentials = next->credentials;
     accounts->set_store(cfg.credentials.store);
-    std::string summary = "log level " + cfg.log_level + ", ";
+    std::string summary = "log level " + cfg.log_level + ", " + std::to_string(cfg.auth.keys.size()) +
+        " auth key(s), ";
     summary += cfg.credentials.store ? std::to_string(cfg.credentials.store->users.size()) + " user(s) in " +
             cfg.credentials.file.string()
                                      : std::string("no credentials store");
-    spdlog::info("SIGHUP: config reloaded ({}); listeners, workers, auth keys, limits and plugins apply at the "
+    spdlog::info("SIGHUP: config reloaded ({}); listeners, workers, limits and plugins apply at the "
                  "next start",
         summary);
     static_cast<void>(notify.ready("config reloaded: " + summary));
@@ -371,21 +401,9 @@ daemon::start()
     d.reload_signals.add(SIGUSR1);
     d.hup_signals.add(SIGHUP);
 
-    // Authentication keys.
-    auth::verifier_options vo;
-    for(auto const& k : cfg.auth.keys) {
-        auto alg = auth::parse_alg(k.alg);
-        if(!alg)
-            return std::string("auth key '") + k.kid + "': unsupported alg " + k.alg;
-        vo.keys.push_back(auth::key_config{k.kid, *alg, k.material});
-    }
-    vo.issuer = cfg.auth.issuer;
-    vo.audience = cfg.auth.audience;
-    vo.leeway = cfg.auth.leeway;
-    auto verifier = auth::jwt_verifier::create(std::move(vo));
+    auto verifier = make_verifier(cfg.auth);
     if(!verifier)
-        return verifier.error().message;
-    d.verifier.emplace(std::move(*verifier));
+        return verifier.error();
 
     // Worker shards: one io_context and one thread each, owning their connections.
     unsigned workers = cfg.workers ? cfg.workers : std::max(1u, std::thread::hardware_concurrency());
@@ -423,7 +441,7 @@ daemon::start()
     d.hub = std::make_unique<hub::hub>(d.control.get_executor(), *d.router, *d.accounts, ports, cfg.limits);
 
     // Client protocol.
-    d.gate = std::make_shared<gateway::gateway>(*d.hub, *d.verifier, registries);
+    d.gate = std::make_shared<gateway::gateway>(*d.hub, std::move(*verifier), registries);
     socketio::options so;
     so.connect_timeout = cfg.connect_timeout;
     d.sio = std::make_unique<socketio::server>(so);

@@ -55,7 +55,6 @@ struct daemon::impl {
     std::vector<net::executor_work_guard<net::io_context::executor_type>> shard_work;
 
     std::vector<std::unique_ptr<gateway::shard_registry>> registries;
-    std::optional<auth::jwt_verifier> verifier;
     std::unique_ptr<account_book> accounts;
     std::unique_ptr<feed::scripted_feed> feed;
 

@@ -21,13 +21,19 @@ error_reply(std::string_view code, std::string_view message)
 
 } // namespace
 
-gateway::gateway(hub::hub& hub, auth::jwt_verifier const& verifier, std::vector<shard_registry*> shards,
-    gateway_options opts)
+gateway::gateway(hub::hub& hub, std::shared_ptr<auth::jwt_verifier const> verifier,
+    std::vector<shard_registry*> shards, gateway_options opts)
     : hub_(hub)
-    , verifier_(verifier)
+    , verifier_(std::move(verifier))
     , shards_(std::move(shards))
     , opts_(opts)
 {
+}
+
+void
+gateway::set_verifier(std::shared_ptr<auth::jwt_verifier const> verifier)
+{
+    verifier_.store(std::move(verifier));
 }
 
 shard_registry*
@@ -52,7 +58,7 @@ gateway::on_connect(socketio::socket_ptr const& s, json::object const& auth)
         spdlog::info("auth refused from {}: no_token", peer.address().to_string());
         return s->reject("unauthorized", json::object{{"code", "no_token"}});
     }
-    auto claims = verifier_.verify(token);
+    auto claims = verifier_.load()->verify(token);
     if(!claims) {
         auto const code = auth::to_code(claims.error());
         spdlog::info("auth refused from {}: {}", peer.address().to_string(), code);

@@ -8,6 +8,7 @@
 #include "socketio/server.hpp"
 
 #include <atomic>
+#include <memory>
 #include <vector>
 
 namespace tradepush::gateway {
@@ -25,9 +26,13 @@ struct gateway_options {
 /// registry, so no lock is taken on the per-connection path.
 class gateway final : public socketio::namespace_handler {
 public:
-    /// `shards[i]` is shard i's registry; hub, verifier and registries must outlive the gateway.
-    gateway(hub::hub& hub, auth::jwt_verifier const& verifier, std::vector<shard_registry*> shards,
+    /// `shards[i]` is shard i's registry; hub and registries must outlive the gateway.
+    gateway(hub::hub& hub, std::shared_ptr<auth::jwt_verifier const> verifier, std::vector<shard_registry*> shards,
         gateway_options opts = {});
+
+    /// Verifies handshakes from now on with `verifier` (auth key rotation on config reload); a
+    /// handshake being verified meanwhile finishes with the old one. Callable from any thread.
+    void set_verifier(std::shared_ptr<auth::jwt_verifier const> verifier);
 
     void on_connect(socketio::socket_ptr const& s, socketio::json::object const& auth) override;
     void on_event(socketio::socket_ptr const& s, socketio::event&& ev) override;
@@ -37,7 +42,8 @@ private:
     shard_registry* shard_of(socketio::socket& s) const;
 
     hub::hub& hub_;
-    auth::jwt_verifier const& verifier_;
+    // Read by every shard per handshake, replaced by the control thread on reload.
+    std::atomic<std::shared_ptr<auth::jwt_verifier const>> verifier_;
     std::vector<shard_registry*> shards_;
     gateway_options opts_;
     std::atomic<hub::conn_id> next_id_{1};
