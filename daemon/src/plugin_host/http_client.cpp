@@ -300,6 +300,9 @@ private:
             return;
         if (ec)
             return fail("connect: " + ec.message());
+        // Requests are small and latency-bound: never let Nagle hold one back for an ACK.
+        beast::error_code ignored;
+        conn_->tcp().socket().set_option(tcp::no_delay(true), ignored);
         if (!conn_->tls)
             return do_write();
         if (auto err = net_prepare_tls(*conn_->tls, url_.host, url_.host_is_ip()); !err.empty())

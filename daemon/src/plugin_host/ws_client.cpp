@@ -165,6 +165,9 @@ private:
             return;
         if (ec)
             return close_with("connect: " + ec.message());
+        // Small frames (subscribe, ping) must not wait for an ACK behind Nagle.
+        beast::error_code ignored;
+        tcp_layer().socket().set_option(tcp::no_delay(true), ignored);
         if (!tls_)
             return do_upgrade();
         if (auto err = net_prepare_tls(tls_->next_layer(), url_.host, url_.host_is_ip()); !err.empty())
