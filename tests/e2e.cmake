@@ -20,6 +20,7 @@ set(e2e_node_tests
   "auth_header\;120\;OFF"
   "cli\;120\;OFF"
   "credentials\;120\;OFF"
+  "docs_examples\;120\;OFF"
   "sessions_admin\;120\;OFF"
   "drain\;600\;ON")
 
