@@ -31,7 +31,6 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -310,9 +309,13 @@ public:
     sdk::status
     reset_user(sdk::owner const& old_owner)
     {
-        for(auto it = sessions_.begin(); it != sessions_.end();) {
+        // Keys are "user\x1flabel": the user's sessions are one range of the ordered map (a reset
+        // comes with every new user session, so scanning every session made connect storms quadratic).
+        auto const prefix = session_key(old_owner.user, {});
+        for(auto it = sessions_.lower_bound(prefix);
+            it != sessions_.end() && std::string_view(it->first).starts_with(prefix);) {
             auto const next = std::next(it);
-            if(it->second->owner.user == old_owner.user && it->second->owner.epoch <= old_owner.epoch)
+            if(it->second->owner.epoch <= old_owner.epoch)
                 drop(it);
             it = next;
         }
@@ -358,7 +361,7 @@ private:
         std::string json;
     };
 
-    using session_map = std::unordered_map<std::string, std::unique_ptr<session>>;
+    using session_map = std::map<std::string, std::unique_ptr<session>, std::less<>>;
 
     static constexpr std::uint64_t ticker_cookie = 1;
     static constexpr std::uint64_t private_cookie = 2;

@@ -90,14 +90,22 @@ provider_router::close_account(std::string_view user, std::string_view account)
     opened_.erase(it);
 }
 
+// The user's accounts are adjacent in opened_: a reset walks only them (it runs on every new user
+// session, so a scan of all users made connect storms quadratic).
+provider_router::opened_map::iterator
+provider_router::first_of(std::string_view user)
+{
+    return opened_.lower_bound(std::pair<std::string, std::string>(user, std::string()));
+}
+
 void
 provider_router::reset_user(std::string_view user)
 {
     // Every provider may hold state of the user (one account per exchange), so all are fenced.
     for(auto* p : distinct())
         p->reset_user(user);
-    for(auto it = opened_.begin(); it != opened_.end();)
-        it = it->first.first == user ? opened_.erase(it) : std::next(it);
+    for(auto it = first_of(user); it != opened_.end() && it->first.first == user;)
+        it = opened_.erase(it);
 }
 
 std::optional<std::vector<std::string>>
@@ -111,8 +119,8 @@ provider_router::reset_user_on(std::string_view user, std::string_view exchange)
     for(auto const& [name, q] : by_exchange_)
         if(q == p)
             reset.push_back(name);
-    for(auto it = opened_.begin(); it != opened_.end();)
-        it = it->first.first == user && it->second == p ? opened_.erase(it) : std::next(it);
+    for(auto it = first_of(user); it != opened_.end() && it->first.first == user;)
+        it = it->second == p ? opened_.erase(it) : std::next(it);
     return reset;
 }
 

@@ -52,7 +52,11 @@ private:
     boost::asio::any_io_executor control_;
     sink* sink_ = nullptr;
     std::map<std::string, provider*, std::less<>> by_exchange_;
-    std::map<std::pair<std::string, std::string>, provider*, std::less<>> opened_;
+    using opened_map = std::map<std::pair<std::string, std::string>, provider*, std::less<>>;
+    /// The first (user, account) entry of `user`, or where it would be.
+    opened_map::iterator first_of(std::string_view user);
+
+    opened_map opened_;
 };
 
 } // namespace tradepush::feed
