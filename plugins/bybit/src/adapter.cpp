@@ -225,11 +225,12 @@ adapter::close_account(sdk::owner const& owner, std::string_view account)
 sdk::status
 adapter::reset_user(sdk::owner const& old_owner)
 {
-    // Every session of the user goes, whatever its epoch: the host has fenced them all.
-    for(auto it = sessions_.begin(); it != sessions_.end();) {
+    // Every session of the user goes, whatever its epoch: the host has fenced them all. They are one
+    // range of the map (a reset comes with every new user session: no scan of all users).
+    for(auto it = sessions_.lower_bound(session_key{std::string(old_owner.user), std::string()});
+        it != sessions_.end() && it->first.first == old_owner.user;) {
         auto const next = std::next(it);
-        if(it->first.first == old_owner.user)
-            erase_session(it);
+        erase_session(it);
         it = next;
     }
     publish_gauges();

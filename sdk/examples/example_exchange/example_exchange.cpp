@@ -323,9 +323,11 @@ public:
     sdk::status
     reset_user(sdk::owner const& old_owner)
     {
-        for(auto it = sessions_.begin(); it != sessions_.end();) {
+        // The user's sessions are one range of the map: a reset never scans other users'.
+        for(auto it = sessions_.lower_bound(session_key{std::string(old_owner.user), std::string()});
+            it != sessions_.end() && it->first.first == old_owner.user;) {
             auto const next = std::next(it);
-            if(it->first.first == old_owner.user && it->second.owner.epoch <= old_owner.epoch)
+            if(it->second.owner.epoch <= old_owner.epoch)
                 drop(it);
             it = next;
         }
