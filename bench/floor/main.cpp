@@ -5,6 +5,10 @@
 // reader thread (pinned to the load generator's core) drains them all with epoll. The writer's
 // own CPU time per message is the floor of "one send() per message per client"; with --coalesce K
 // it sends K messages per send(), the most write coalescing can buy. See bench/README.md.
+//
+// With --tick-hz H the writer is paced like a real fan-out: per upstream tick one send to every
+// connection, then it sleeps until the next tick. The reader then sleeps between bursts too, so
+// every burst pays the wake-ups an unpaced writer never sees (it keeps the reader busy).
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -40,18 +44,22 @@ struct options
     int writer_cpu = 0;
     int reader_cpu = 1;
     std::vector<int> coalesce{1, 4};
+    std::vector<int> tick_hz{0};  // 0 = unpaced
     std::string json_path;
 };
 
 struct result
 {
     int coalesce = 1;
+    int tick_hz = 0;           // 0 = unpaced
     std::uint64_t msgs = 0;    // messages fully handed to the kernel
     std::uint64_t eagain = 0;  // send() calls refused with EAGAIN (a full socket buffer)
     std::uint64_t rounds = 0;  // passes over all connections
     double cpu_s = 0;          // the writer thread's CPU time
     double wall_s = 0;
     double fanout_ms = 0;      // median wall time of one pass (one message, or one batch, to each)
+    double fanout_p99_ms = 0;  // 99th percentile of the same
+    std::uint64_t overruns = 0; // paced: passes that ran past the next tick (no catch-up burst)
 };
 
 constexpr char usage_text[] = R"(tradepush-floor: the sender CPU cost of small send()s over TCP loopback
@@ -61,11 +69,15 @@ Usage: tradepush-floor [options]
   --connections N   loopback connections (default 1000; the process holds both ends: 2N descriptors)
   --msg-bytes B     bytes per message (default 150)
   --coalesce LIST   messages per send(), comma-separated, one run each (default 1,4)
-  --duration-s D    seconds per run (default 2)
+  --tick-hz LIST    passes per second, comma-separated, one run per value and coalesce (default 0 =
+                    unpaced, back to back). H > 0: per tick one send (K messages) to every
+                    connection, then sleep until the next tick (steady period, no catch-up)
+  --duration-s D    seconds per run (default 2; paced runs want >= 100 ticks for a p99)
   --writer-cpu C    core of the writer thread (default 0)
   --reader-cpu C    core of the reader thread (default 1)
-  --json FILE       write {"connections","msg_bytes","results":[{"coalesce","sender_cpu_us_per_msg",
-                    "msgs_per_cpu_s","fanout_ms",...}]} to FILE
+  --json FILE       write {"connections","msg_bytes","results":[{"coalesce","tick_hz",
+                    "sender_cpu_us_per_msg","msgs_per_cpu_s","fanout_ms","fanout_p99_ms",...}]}
+                    to FILE
   --help            this text
 )";
 
@@ -85,14 +97,14 @@ parse_number(std::string_view s, T& out)
 }
 
 bool
-parse_list(std::string_view s, std::vector<int>& out)
+parse_list(std::string_view s, std::vector<int>& out, int lo, int hi)
 {
     out.clear();
     while(!s.empty())
     {
         auto const comma = s.find(',');
         int k = 0;
-        if(!parse_number(s.substr(0, comma), k) || k < 1 || k > 1024)
+        if(!parse_number(s.substr(0, comma), k) || k < lo || k > hi)
             return false;
         out.push_back(k);
         s = comma == std::string_view::npos ? std::string_view{} : s.substr(comma + 1);
@@ -124,7 +136,9 @@ parse(int argc, char** argv, options& o)
         else if(arg == "--msg-bytes")
             ok = parse_number(val, o.msg_bytes) && o.msg_bytes > 0 && o.msg_bytes <= 65536;
         else if(arg == "--coalesce")
-            ok = parse_list(val, o.coalesce);
+            ok = parse_list(val, o.coalesce, 1, 1024);
+        else if(arg == "--tick-hz")
+            ok = parse_list(val, o.tick_hz, 0, 10000);
         else if(arg == "--duration-s")
             ok = parse_number(val, o.duration_s) && o.duration_s > 0;
         else if(arg == "--writer-cpu")
@@ -237,23 +251,48 @@ reader_loop(std::vector<int> const& fds, int cpu, std::atomic<bool> const& stop)
     close(ep);
 }
 
-result
-write_run(std::vector<int> const& fds, int k, options const& o)
+/// Value at quantile q (0..1) of v (reordered).
+double
+quantile(std::vector<double>& v, double q)
 {
+    if(v.empty())
+        return 0;
+    auto const i = std::min(v.size() - 1, static_cast<std::size_t>(q * static_cast<double>(v.size())));
+    auto const it = v.begin() + static_cast<std::ptrdiff_t>(i);
+    std::nth_element(v.begin(), it, v.end());
+    return *it;
+}
+
+result
+write_run(std::vector<int> const& fds, int k, int tick_hz, options const& o)
+{
+    using clock = std::chrono::steady_clock;
     result r;
     r.coalesce = k;
+    r.tick_hz = tick_hz;
     std::string const payload(static_cast<std::size_t>(k * o.msg_bytes), 'x');
     auto const len = payload.size();
     std::vector<double> pass_ms;
     pass_ms.reserve(1 << 16);
+    auto const period = tick_hz > 0 ? std::chrono::duration_cast<clock::duration>(
+                                          std::chrono::duration<double>(1.0 / tick_hz))
+                                    : clock::duration::zero();
 
-    auto const wall0 = std::chrono::steady_clock::now();
-    auto const end = wall0 + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+    auto const wall0 = clock::now();
+    auto const end = wall0 + std::chrono::duration_cast<clock::duration>(
                                  std::chrono::duration<double>(o.duration_s));
+    auto next = wall0;
     double const cpu0 = thread_cpu_s();
     for(;;)
     {
-        auto const t = std::chrono::steady_clock::now();
+        if(tick_hz > 0)
+        {
+            // Sleep to the tick (absolute, so the period does not drift with the pass's length).
+            if(next >= end)
+                break;
+            std::this_thread::sleep_until(next);
+        }
+        auto const t = clock::now();
         if(t >= end)
             break;
         for(int fd : fds)
@@ -268,17 +307,25 @@ write_run(std::vector<int> const& fds, int k, options const& o)
             else
                 die("send");
         }
-        pass_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count());
+        auto const done = clock::now();
+        pass_ms.push_back(std::chrono::duration<double, std::milli>(done - t).count());
         ++r.rounds;
+        if(tick_hz > 0)
+        {
+            // Steady period; after an overrun restart from now (no catch-up burst, like the
+            // scripted upstream).
+            next += period;
+            if(next <= done)
+            {
+                ++r.overruns;
+                next = done + period;
+            }
+        }
     }
     r.cpu_s = thread_cpu_s() - cpu0;
-    r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
-    if(!pass_ms.empty())
-    {
-        auto mid = pass_ms.begin() + static_cast<std::ptrdiff_t>(pass_ms.size() / 2);
-        std::nth_element(pass_ms.begin(), mid, pass_ms.end());
-        r.fanout_ms = *mid;
-    }
+    r.wall_s = std::chrono::duration<double>(clock::now() - wall0).count();
+    r.fanout_ms = quantile(pass_ms, 0.5);
+    r.fanout_p99_ms = quantile(pass_ms, 0.99);
     return r;
 }
 
@@ -320,23 +367,31 @@ main(int argc, char** argv)
     std::vector<result> results;
     std::thread writer([&] {
         pin_self(o.writer_cpu, "writer");
-        for(int k : o.coalesce)
-        {
-            results.push_back(write_run(writers, k, o));
-            // Let the reader empty the sockets so the next run starts from the same state.
-            std::this_thread::sleep_for(std::chrono::milliseconds(200));
-        }
+        for(int hz : o.tick_hz)
+            for(int k : o.coalesce)
+            {
+                results.push_back(write_run(writers, k, hz, o));
+                // Let the reader empty the sockets so the next run starts from the same state.
+                std::this_thread::sleep_for(std::chrono::milliseconds(200));
+            }
     });
     writer.join();
     stop.store(true);
     reader.join();
 
     for(auto const& r : results)
-        std::printf("floor: %d connections, %d-byte messages, coalesce %d: %.3f us sender CPU per message, "
-                    "%.0f msgs per CPU-s, fan-out %.3f ms (%llu msgs, %llu EAGAIN, %.2f CPU-s over %.2f s)\n",
-                    o.connections, o.msg_bytes, r.coalesce, us_per_msg(r), msgs_per_cpu_s(r), r.fanout_ms,
-                    static_cast<unsigned long long>(r.msgs), static_cast<unsigned long long>(r.eagain), r.cpu_s,
+    {
+        char pace[32] = "unpaced";
+        if(r.tick_hz > 0)
+            std::snprintf(pace, sizeof pace, "%d Hz", r.tick_hz);
+        std::printf("floor: %d connections, %d-byte messages, coalesce %d, %s: %.3f us sender CPU per message, "
+                    "%.0f msgs per CPU-s, fan-out %.3f ms (p99 %.3f ms) (%llu msgs, %llu EAGAIN, %llu overruns, "
+                    "%.2f CPU-s over %.2f s)\n",
+                    o.connections, o.msg_bytes, r.coalesce, pace, us_per_msg(r), msgs_per_cpu_s(r), r.fanout_ms,
+                    r.fanout_p99_ms, static_cast<unsigned long long>(r.msgs),
+                    static_cast<unsigned long long>(r.eagain), static_cast<unsigned long long>(r.overruns), r.cpu_s,
                     r.wall_s);
+    }
 
     if(!o.json_path.empty())
     {
@@ -349,11 +404,14 @@ main(int argc, char** argv)
             auto const& r = results[i];
             char buf[512];
             std::snprintf(buf, sizeof buf,
-                          "%s{\"coalesce\":%d,\"sender_cpu_us_per_msg\":%.4f,\"msgs_per_cpu_s\":%.1f,"
-                          "\"fanout_ms\":%.4f,\"msgs\":%llu,\"eagain\":%llu,\"sender_cpu_s\":%.4f,\"wall_s\":%.4f}",
-                          i ? "," : "", r.coalesce, us_per_msg(r), msgs_per_cpu_s(r), r.fanout_ms,
-                          static_cast<unsigned long long>(r.msgs), static_cast<unsigned long long>(r.eagain),
-                          r.cpu_s, r.wall_s);
+                          "%s{\"coalesce\":%d,\"tick_hz\":%d,\"sender_cpu_us_per_msg\":%.4f,"
+                          "\"msgs_per_cpu_s\":%.1f,\"fanout_ms\":%.4f,\"fanout_p99_ms\":%.4f,\"msgs\":%llu,"
+                          "\"eagain\":%llu,\"ticks\":%llu,\"overruns\":%llu,\"sender_cpu_s\":%.4f,"
+                          "\"wall_s\":%.4f}",
+                          i ? "," : "", r.coalesce, r.tick_hz, us_per_msg(r), msgs_per_cpu_s(r), r.fanout_ms,
+                          r.fanout_p99_ms, static_cast<unsigned long long>(r.msgs),
+                          static_cast<unsigned long long>(r.eagain), static_cast<unsigned long long>(r.rounds),
+                          static_cast<unsigned long long>(r.overruns), r.cpu_s, r.wall_s);
             f << buf;
         }
         f << "]}\n";

@@ -99,7 +99,7 @@ def run_floor(ctx, n):
     for conns in _floor_tries(n):
         path = os.path.join(ctx.out, f"floor-{conns}.json")
         argv = [ctx.paths.floor, "--connections", str(conns), "--msg-bytes", "150",
-                "--coalesce", "1,4", "--duration-s", str(d), "--writer-cpu", str(SERVER_CPU),
+                "--coalesce", "1,4", "--tick-hz", "0,10", "--duration-s", str(d), "--writer-cpu", str(SERVER_CPU),
                 "--reader-cpu", str(LOADGEN_CPU), "--json", path]
         child = ctx.registry.start("floor", argv, os.path.join(ctx.out, f"floor-{conns}.log"))
         try:

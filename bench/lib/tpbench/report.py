@@ -50,15 +50,20 @@ def errors_total(rec):
     return total
 
 
-def floor_for(summary, clients):
+def floor_for(summary, clients, tick_hz=10):
     """(connections measured, coalesce=1 result, coalesce=4 result) of the floor closest to
-    `clients` connections."""
+    `clients` connections. The servers fan out per upstream tick, so the reference is the floor
+    paced at `tick_hz` (one pass over all connections per tick, the reader idle in between); a
+    summary from before the probe had pacing only has the unpaced run (tick_hz 0), used then."""
     floors = summary.get("floor") or {}
     if not floors:
         return None, None, None
     key = min(floors, key=lambda k: abs(int(k) - clients))
     f = floors[key]
-    by = {r.get("coalesce"): r for r in f.get("results", [])}
+    results = f.get("results", [])
+    rates = {r.get("tick_hz", 0) for r in results}
+    rate = tick_hz if tick_hz in rates else 0
+    by = {r.get("coalesce"): r for r in results if r.get("tick_hz", 0) == rate}
     return f.get("connections"), by.get(1), by.get(4)
 
 
@@ -328,7 +333,7 @@ SCENARIO_NOTES = {
             "open-file limit is 20 000, so the points are 1k, 10k and 19k (quick: 1k and 5k).",
     "fanout": "msgs per server CPU-s = messages the load generator received in the measuring "
               "window / the server's CPU seconds over that window. Fraction of the "
-              "floor = that / the floor's msgs_per_cpu_s at coalesce 1 (closest connection count).",
+              "floor = that / the floor's msgs_per_cpu_s at coalesce 1, paced at 10 ticks per second (closest connection count).",
     "private": "Every client is its own user subscribed to balance, positions, pnl and orders; "
                "each stream changes once a second, spread over the second.",
     "storm": "One run per server: all clients connect at once (`--connect-rate 0`: time until "
@@ -392,13 +397,17 @@ def markdown(summary, chart_files, chart_dir):
                  "connection (writer on core 0, a reader draining on core 1), and with 4 messages "
                  "coalesced per `send()`. Fan-out = the time to send one message to every "
                  "connection once.\n")
-        L.append("| connections | coalesce | sender CPU per msg (µs) | msgs per CPU-s | fan-out (ms) |")
-        L.append("|---:|---:|---:|---:|---:|")
+        L.append("Paced (ticks per second > 0): one pass over every connection per tick, idle in "
+                 "between, as a server fans out an upstream tick; the fractions of the floor below "
+                 "use the 10 Hz pass. Unpaced (0): the writer never idles, so the reader never sleeps "
+                 "and no send pays a wake-up; the cheapest case.\n")
+        L.append("| connections | ticks per s | coalesce | sender CPU per msg (µs) | msgs per CPU-s | fan-out (ms) |")
+        L.append("|---:|---:|---:|---:|---:|---:|")
         for n, f in sorted(summary["floor"].items(), key=lambda kv: int(kv[0])):
             conns = f.get("connections")
             note = "" if conns == int(n) else f" (asked {n}; open-file limit)"
             for r in f.get("results", []):
-                L.append(f"| {conns}{note} | {r.get('coalesce')} | "
+                L.append(f"| {conns}{note} | {r.get('tick_hz', 0) or 'unpaced'} | {r.get('coalesce')} | "
                          f"{_fmt(r.get('sender_cpu_us_per_msg'), 2)} | "
                          f"{_fmt(r.get('msgs_per_cpu_s'), 0)} | {_fmt(r.get('fanout_ms'), 2)} |")
         L.append("")
