@@ -5,6 +5,8 @@
 
 #include <boost/asio/write.hpp>
 
+#include <span>
+
 namespace tradepush::engineio {
 
 ws_transport::ws_transport(shard_state& shard, net::ip::tcp::socket socket, std::size_t max_message,
@@ -114,7 +116,39 @@ ws_transport::write(std::vector<outbound_ptr>& batch)
     for(auto& m : batch)
         waiting_.push_back(std::move(m));
     batch.clear();
+    in_owner_write_ = true;
     do_write();
+    in_owner_write_ = false;
+}
+
+void
+ws_transport::write_one(outbound_ptr msg)
+{
+    // See writing_: when it is false nothing else is pending, so the frame may go out first.
+    if(writing_ || closing_ || detached_) {
+        waiting_.push_back(std::move(msg));
+        in_owner_write_ = true;
+        do_write();
+        in_owner_write_ = false;
+        return;
+    }
+    // One frame and nothing else: send it straight from the shared message. Per push this touches
+    // only the transport and the socket, which matters because between two ticks the caches have
+    // forgotten every connection.
+    auto const frame = msg->ws_frame();
+    boost::system::error_code ec;
+    auto written = socket_.write_some(net::buffer(frame.data(), frame.size()), ec);
+    if(ec)
+        written = 0; // reported by the asynchronous write below
+    if(written == frame.size())
+        return;
+    writing_ = true;
+    write_started_ = std::chrono::steady_clock::now();
+    out_buffers_.clear();
+    out_buffers_.emplace_back(net::buffer(frame.data() + written, frame.size() - written));
+    in_flight_.push_back(std::move(msg));
+    net::async_write(socket_, std::span<net::const_buffer const>(out_buffers_),
+        [self = shared_from_this()](boost::system::error_code ec, std::size_t) { self->on_write(ec); });
 }
 
 void
@@ -131,8 +165,9 @@ ws_transport::do_write()
 {
     if(writing_ || (preamble_.empty() && control_out_.empty() && waiting_.empty()))
         return;
-    writing_ = true;
-    write_started_ = std::chrono::steady_clock::now();
+    // The preamble (the 101 response) and the close path keep the plain asynchronous write: the
+    // owner expects their completion as a callback.
+    bool const try_now = preamble_.empty() && !closing_;
     control_in_flight_ = std::move(preamble_);
     preamble_.clear();
     control_in_flight_ += control_out_;
@@ -141,13 +176,49 @@ ws_transport::do_write()
     waiting_.clear();
 
     // One gathered write: every frame is shared, nothing is copied per connection.
-    std::vector<net::const_buffer> buffers;
-    buffers.reserve(in_flight_.size() + 1);
+    out_buffers_.clear();
+    out_buffers_.reserve(in_flight_.size() + 1);
+    std::size_t total = 0;
     if(!control_in_flight_.empty())
-        buffers.emplace_back(net::buffer(control_in_flight_));
+        out_buffers_.emplace_back(net::buffer(control_in_flight_));
     for(auto const& m : in_flight_)
-        buffers.emplace_back(net::buffer(m->ws_frame().data(), m->ws_frame().size()));
-    net::async_write(socket_, buffers,
+        out_buffers_.emplace_back(net::buffer(m->ws_frame().data(), m->ws_frame().size()));
+    for(auto const& b : out_buffers_)
+        total += b.size();
+
+    std::size_t written = 0;
+    if(try_now) {
+        // Most pushes fit in the socket's send buffer: one sendmsg here completes them, without an
+        // asynchronous operation, its completion handler and the owner's callback per push. A
+        // partial write or EAGAIN continues below; an error is left to the asynchronous write to
+        // report, so the owner never hears of it from inside its own write() call.
+        boost::system::error_code ec;
+        written = socket_.write_some(std::span<net::const_buffer const>(out_buffers_), ec);
+        if(ec)
+            written = 0;
+        if(written == total) {
+            in_flight_.clear();
+            control_in_flight_.clear();
+            // Whoever queued while an earlier write was in flight hears that the socket is free;
+            // the owner calling write() itself does not need to.
+            if(!in_owner_write_ && !detached_)
+                if(auto owner = owner_.lock())
+                    owner->on_ws_written(this);
+            return;
+        }
+    }
+
+    // The rest goes out asynchronously; the buffers stay in out_buffers_ until on_write.
+    writing_ = true;
+    write_started_ = std::chrono::steady_clock::now();
+    auto first = out_buffers_.begin();
+    while(written > 0 && written >= first->size()) {
+        written -= first->size();
+        ++first;
+    }
+    if(written > 0)
+        *first += written;
+    net::async_write(socket_, std::span<net::const_buffer const>(&*first, static_cast<std::size_t>(out_buffers_.end() - first)),
         [self = shared_from_this()](boost::system::error_code ec, std::size_t) { self->on_write(ec); });
 }
 
@@ -157,6 +228,7 @@ ws_transport::on_write(boost::system::error_code ec)
     writing_ = false;
     in_flight_.clear();
     control_in_flight_.clear();
+    out_buffers_.clear();
     if(ec) {
         if(!detached_)
             fail("transport error");

@@ -34,8 +34,14 @@ public:
     bool writing() const noexcept { return writing_; }
     /// When the current write started (meaningful while writing()).
     std::chrono::steady_clock::time_point write_started() const noexcept { return write_started_; }
-    /// Writes `batch` (moved from) with one gathered write; the owner's on_ws_written follows.
+    /// Writes `batch` (moved from) with one gathered write. The write is tried at once (the socket is
+    /// non-blocking): when the kernel takes all of it, it is done when this returns, writing() is
+    /// false and no callback follows, so the owner may write again right away. Otherwise the rest
+    /// goes out asynchronously and the owner's on_ws_written follows.
     void write(std::vector<outbound_ptr>& batch);
+    /// write() of one message. The fan-out path: when nothing else is pending it is one send with no
+    /// queue touched.
+    void write_one(outbound_ptr msg);
     /// Sends a close frame with `code` after pending writes, then closes the socket. With `linger`
     /// it first waits for the client to answer (its close frame and FIN), as a drain does so that
     /// the client sees a clean close. Either way the socket is cut after the close timeout: a
@@ -56,25 +62,34 @@ private:
     void finish_close();
 
     shard_state& shard_;
+    // The flags and the socket come first: write_one() reads nothing else, and on the fan-out
+    // path this object is cold (one cache line per push).
+    bool detached_ = false;      // close()/abort() called: no more owner callbacks
+    bool closing_ = false;       // close frame queued; shut down after it is written
+    /// A write is in flight. When false, nothing is pending either: preamble_, control_out_ and
+    /// waiting_ are only filled right before do_write(), which sends them or sets this.
+    bool writing_ = false;
+    /// Inside the owner's write(): a write completed at once is not reported back (the owner
+    /// loops instead, see write()).
+    bool in_owner_write_ = false;
+    bool linger_ = false;        // after the close frame, wait for the client's FIN
     net::ip::tcp::socket socket_;
     ws_frame_parser parser_;
     std::weak_ptr<session_impl> owner_;
     std::chrono::milliseconds close_timeout_;
     /// Armed by close(); cuts the socket when the close takes too long.
     std::unique_ptr<net::steady_timer> close_timer_;
-    bool linger_ = false;        // after the close frame, wait for the client's FIN
     /// The shard's count of closing transports; held here because nothing after close() may touch
     /// `shard_`, which can be gone before a lingering close ends.
     std::shared_ptr<std::atomic<std::size_t>> closing_count_;
-    bool detached_ = false;      // close()/abort() called: no more owner callbacks
-    bool closing_ = false;       // close frame queued; shut down after it is written
-    bool writing_ = false;
     std::chrono::steady_clock::time_point write_started_{};
     std::string preamble_;
     std::string control_out_;    // pong/close frames waiting to be written
     std::vector<outbound_ptr> in_flight_;
     std::vector<outbound_ptr> waiting_; // batch handed over while a control write was in flight
     std::string control_in_flight_;
+    /// The gathered buffers of the write in flight (kept here: the async write refers to them).
+    std::vector<net::const_buffer> out_buffers_;
 };
 
 } // namespace tradepush::engineio

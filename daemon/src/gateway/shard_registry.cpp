@@ -4,9 +4,20 @@
 
 namespace tradepush::gateway {
 
+namespace {
+
+// Lists shorter than this are looked up one id at a time: caching them would cost more than it
+// saves (a private stream has one or a few subscribers).
+constexpr std::size_t resolve_min_size = 16;
+// Bound of the resolved lists kept; beyond it, lists the hub no longer holds are dropped.
+constexpr std::size_t resolve_max_lists = 64;
+
+} // namespace
+
 connection&
 shard_registry::add(connection c)
 {
+    ++generation_;
     by_socket_[c.socket.get()] = c.id;
     auto const id = c.id;
     return sockets_.insert_or_assign(id, std::move(c)).first->second;
@@ -18,6 +29,7 @@ shard_registry::remove(hub::conn_id id)
     auto it = sockets_.find(id);
     if(it == sockets_.end())
         return;
+    ++generation_;
     by_socket_.erase(it->second.socket.get());
     sockets_.erase(it);
 }
@@ -64,12 +76,66 @@ void
 shard_registry::deliver(std::shared_ptr<std::vector<hub::conn_id> const> conns, outbound_ptr msg,
     std::uint64_t conflate_key)
 {
-    // One post per shard per update; the per-connection work is a lookup and a queue push.
+    // One post per shard per update; the per-connection work is a send (or a queue push).
     net::post(ioc_, [this, conns = std::move(conns), msg = std::move(msg), conflate_key] {
+        fan_out(conns, msg, conflate_key);
+    });
+}
+
+void
+shard_registry::fan_out(list_ptr const& conns, outbound_ptr const& msg, std::uint64_t conflate_key)
+{
+    if(conns->size() < resolve_min_size) {
         for(auto id : *conns)
             if(auto* c = find(id))
                 c->socket->send(msg, conflate_key);
-    });
+        return;
+    }
+    // A ticker's list is the same object tick after tick until its subscribers change, and between
+    // two ticks the caches have forgotten the id map: walk a flat array of sockets instead of one
+    // hash lookup (two cache misses) per connection.
+    auto const& r = resolve(conns);
+    auto const generation = generation_;
+    auto const n = r.targets.size();
+    for(std::size_t i = 0; i < n; ++i) {
+        if(generation_ != generation) {
+            // A send closed a connection (it does not today: errors are reported asynchronously).
+            // The rest is looked up by id.
+            for(auto it = conns->begin() + static_cast<std::ptrdiff_t>(i); it != conns->end(); ++it)
+                if(auto* c = find(*it))
+                    c->socket->send(msg, conflate_key);
+            return;
+        }
+        // The next connection's objects load while this one's send runs in the kernel.
+        if(i + 1 < n) {
+            __builtin_prefetch(r.targets[i + 1].socket);
+            __builtin_prefetch(r.targets[i + 1].session);
+        }
+        r.targets[i].socket->send(msg, conflate_key);
+    }
+}
+
+shard_registry::resolved_list const&
+shard_registry::resolve(list_ptr const& conns)
+{
+    auto it = resolved_.find(conns.get());
+    if(it != resolved_.end() && it->second.generation == generation_)
+        return it->second;
+    if(it == resolved_.end()) {
+        if(resolved_.size() >= resolve_max_lists)
+            std::erase_if(resolved_, [](auto const& e) { return e.second.list.use_count() == 1; });
+        if(resolved_.size() >= resolve_max_lists)
+            resolved_.clear();
+        it = resolved_.emplace(conns.get(), resolved_list{conns, 0, {}}).first;
+    }
+    auto& r = it->second;
+    r.generation = generation_;
+    r.targets.clear();
+    r.targets.reserve(conns->size());
+    for(auto id : *conns)
+        if(auto* c = find(id))
+            r.targets.push_back({c->socket.get(), &c->socket->session()});
+    return r;
 }
 
 void

@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -75,10 +76,34 @@ public:
     void close(hub::conn_id conn, std::string reason) override;
 
 private:
+    using list_ptr = std::shared_ptr<std::vector<hub::conn_id> const>;
+
+    /// A subscriber list resolved to its sockets on this shard, valid while `generation` is the
+    /// registry's. Holding `list` keeps its address from being reused by another list.
+    struct resolved_list {
+        /// A socket and its session: both are touched per push, so both are prefetched.
+        struct target {
+            socketio::socket* socket;
+            void const* session;
+        };
+        list_ptr list;
+        std::uint64_t generation = 0;
+        std::vector<target> targets;
+    };
+
+    /// Pushes `msg` to every connection of `conns`.
+    void fan_out(list_ptr const& conns, outbound_ptr const& msg, std::uint64_t conflate_key);
+    /// The sockets of `conns`, resolved now or reused from the last fan-out of the same list.
+    resolved_list const& resolve(list_ptr const& conns);
+
     net::io_context& ioc_;
     std::size_t index_;
     std::unordered_map<hub::conn_id, connection> sockets_;
     std::unordered_map<socketio::socket const*, hub::conn_id> by_socket_;
+    /// Bumped by add() and remove(): a resolved list of an older generation may name a gone socket.
+    std::uint64_t generation_ = 0;
+    /// Resolved lists of large streams (tickers), by list address.
+    std::unordered_map<void const*, resolved_list> resolved_;
 };
 
 } // namespace tradepush::gateway

@@ -10,9 +10,9 @@ namespace tradepush::socketio {
 
 socket_impl::socket_impl(std::string id, std::string nsp, engineio::session_ptr session, client* owner,
     namespace_handler* handler)
-    : id_(std::move(id))
+    : session_(std::move(session))
+    , id_(std::move(id))
     , nsp_(std::move(nsp))
-    , session_(std::move(session))
     , owner_(owner)
     , handler_(handler)
 {

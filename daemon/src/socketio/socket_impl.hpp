@@ -63,14 +63,16 @@ private:
     // Sends `p` as one text message plus its binary attachments.
     void send_packet(packet const& p);
 
-    std::string id_;
-    std::string nsp_;
+    // What send() reads comes first, next to the vtable pointer: on the fan-out path this object is
+    // cold (one cache line per push instead of two).
+    state state_ = state::pending;
     // Strong so session() stays valid for as long as the application holds the socket; the cycle
     // session -> client -> socket -> session is cut when the client drops its sockets on close.
     engineio::session_ptr session_;
+    std::string id_;
+    std::string nsp_;
     client* owner_;
     namespace_handler* handler_;
-    state state_ = state::pending;
 };
 
 } // namespace tradepush::socketio
