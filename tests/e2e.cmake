@@ -14,6 +14,7 @@ set(TRADEPUSH_E2E_PYTHON3 /usr/bin/python3 CACHE FILEPATH "python3 with the sock
 set(e2e_node_tests
   "reconnect\;600\;ON"
   "multidevice\;180\;OFF"
+  "flush_window\;120\;OFF"
   "isolation\;180\;OFF"
   "slow_consumer\;300\;ON"
   "bad_input\;300\;OFF"

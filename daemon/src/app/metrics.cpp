@@ -65,6 +65,9 @@ render_metrics(metrics_snapshot const& m)
 
     // Pushes.
     single(w, "tradepushd_pushes_total", "counter", "Messages handed to connections.", static_cast<double>(h.pushes));
+    single(w, "tradepushd_ws_writes_total", "counter",
+        "WebSocket writes carrying pushes; several pushes meeting in [server] flush_window_us share one.",
+        static_cast<double>(e.ws_writes));
     single(w, "tradepushd_dedup_skips_total", "counter", "Unchanged payloads not pushed again.",
         static_cast<double>(h.dedup_skips));
     single(w, "tradepushd_conflations_total", "counter",

@@ -127,6 +127,9 @@ read_server(table_reader& t, daemon_config& cfg)
         cfg.drain.timeout = ms(*v);
     if (auto v = t.integer("close_timeout_ms", min_timer_ms, 10000))
         eio.close_timeout = ms(*v);
+    // Pushes wait at most this long for company; beyond a few ms it would only add latency.
+    if (auto v = t.integer("flush_window_us", 0, 50000))
+        eio.flush_window = std::chrono::microseconds(*v);
     if (cfg.drain.spread + eio.close_timeout > cfg.drain.timeout) {
         t.errors().fail(t.where_of("drain_timeout_ms"), t.name_of("drain_timeout_ms") + ": drain_spread_ms (" +
             std::to_string(cfg.drain.spread.count()) + ") + close_timeout_ms (" +

@@ -39,6 +39,9 @@ struct options {
     std::chrono::milliseconds close_timeout{3000};
     /// Kernel send buffer per connection (SO_SNDBUF); 0 keeps the kernel default.
     int socket_send_buffer = 0;
+    /// How long a WebSocket push may wait for more pushes to the same session, which then go out
+    /// together in one gathered write (and conflate per stream). 0: every push is written at once.
+    std::chrono::microseconds flush_window{0};
 };
 
 } // namespace tradepush::engineio

@@ -114,6 +114,8 @@ shard_state::shut_down()
     acceptors.clear();
     sweeper.reset();
     drain_timer.reset();
+    flush_timer.reset();
+    flush_pending.clear();
     drain_order.clear();
     std::vector<std::shared_ptr<session_impl>> all;
     for(auto const& [sid, session] : sessions)
@@ -143,6 +145,33 @@ server_core::arm_sweeper(shard_state& shard)
         for(auto const& s : all)
             s->sweep(now);
         self->arm_sweeper(shard);
+    });
+}
+
+void
+server_core::schedule_flush(shard_state& shard, std::shared_ptr<session_impl> session, std::chrono::microseconds window)
+{
+    if(!shard.flush_timer)
+        return; // shut down
+    shard.flush_pending.push_back(std::move(session));
+    if(shard.flush_armed)
+        return;
+    shard.flush_armed = true;
+    shard.flush_timer->expires_after(window);
+    shard.flush_timer->async_wait([self = shared_from_this(), &shard](boost::system::error_code ec) {
+        if(ec || !shard.flush_timer)
+            return;
+        shard.flush_armed = false;
+        // Swap out first: a flush may complete a write at once and the session may queue (and
+        // schedule) again, which then belongs to the next window.
+        auto due = std::move(shard.flush_pending);
+        shard.flush_pending.clear();
+        for(auto const& s : due)
+            s->on_flush_window();
+        // Keep the vector's storage for the next window.
+        due.clear();
+        if(shard.flush_pending.empty())
+            shard.flush_pending.swap(due);
     });
 }
 
@@ -322,6 +351,7 @@ server::stats() const
     for(auto const& shard : impl_->core->shards) {
         s.sessions_opened += shard->sessions_opened.load(std::memory_order_relaxed);
         s.conflations += shard->conflations.load(std::memory_order_relaxed);
+        s.ws_writes += shard->ws_writes.load(std::memory_order_relaxed);
         s.slow_consumer_closes += shard->slow_consumer_closes.load(std::memory_order_relaxed);
         s.closing += shard->closing_transports->load(std::memory_order_relaxed);
     }

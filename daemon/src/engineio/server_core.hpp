@@ -28,7 +28,8 @@ struct endpoint_entry {
 
 /// Per-shard state; touched only on the shard's thread.
 struct shard_state {
-    shard_state(net::io_context& ctx, std::size_t idx) : ioc(ctx), index(idx), sweeper(std::in_place, ctx) {}
+    shard_state(net::io_context& ctx, std::size_t idx)
+        : ioc(ctx), index(idx), sweeper(std::in_place, ctx), flush_timer(std::in_place, ctx) {}
 
     /// Closes acceptors, sessions and connections and drops every I/O object of this shard.
     /// Runs on the shard, or anywhere once the shard's io_context no longer runs.
@@ -48,6 +49,11 @@ struct shard_state {
     std::vector<std::string> drain_order;
     std::size_t drain_ticks_left = 0;
     std::optional<net::steady_timer> drain_timer;
+    /// Sessions holding pushes for the flush window (options::flush_window), flushed together when
+    /// flush_timer fires. The timer is armed by the first session of a window; reset by shut_down().
+    std::vector<std::shared_ptr<session_impl>> flush_pending;
+    std::optional<net::steady_timer> flush_timer;
+    bool flush_armed = false;
     /// Scratch read buffer shared by the shard's WebSockets (reads complete one at a time).
     std::string read_buffer = std::string(16 * 1024, '\0');
 
@@ -55,6 +61,7 @@ struct shard_state {
     // server::stats() from any thread.
     std::atomic<std::uint64_t> sessions_opened{0};
     std::atomic<std::uint64_t> conflations{0};
+    std::atomic<std::uint64_t> ws_writes{0};
     std::atomic<std::uint64_t> slow_consumer_closes{0};
     /// WebSockets closed by the server whose close has not completed yet. Shared with them: a
     /// lingering close may finish after the shard's state is gone (a server destroyed mid-drain).
@@ -82,6 +89,8 @@ public:
 
     void start_accept(shard_state& shard, net::ip::tcp::acceptor& acceptor);
     void arm_sweeper(shard_state& shard);
+    /// Adds `session` to its shard's current flush window, opening one of length `window` if none is.
+    void schedule_flush(shard_state& shard, std::shared_ptr<session_impl> session, std::chrono::microseconds window);
     /// One batch of a shard's drain, then the next one after the plan's tick.
     void drain_step(shard_state& shard, std::chrono::milliseconds tick);
 };

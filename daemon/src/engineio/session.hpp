@@ -43,6 +43,9 @@ struct handshake_info {
 struct session_stats {
     std::uint64_t messages_sent = 0;
     std::uint64_t messages_conflated = 0;
+    /// WebSocket writes started (one gathered write per batch): messages_sent / writes is how well
+    /// pushes coalesce.
+    std::uint64_t writes = 0;
     std::size_t pending_bytes = 0;
 };
 

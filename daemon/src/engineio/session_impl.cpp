@@ -92,10 +92,13 @@ session_impl::send(outbound_ptr msg, std::uint64_t conflate_key)
 {
     if(closed_)
         return;
-    if(websocket_ && ws_ && !ws_->writing() && queue_.empty()) {
+    bool const windowed = opts_.flush_window.count() > 0;
+    if(websocket_ && ws_ && !ws_->writing() && queue_.empty() && !windowed) {
         // Nothing is waiting and the socket is free: straight to the transport, which usually
         // completes the write at once. Conflation only matters for pushes that must wait.
         ++stats_.messages_sent;
+        ++stats_.writes;
+        shard_.ws_writes.fetch_add(1, std::memory_order_relaxed);
         ws_->write_one(std::move(msg));
         return;
     }
@@ -103,6 +106,23 @@ session_impl::send(outbound_ptr msg, std::uint64_t conflate_key)
         ++stats_.messages_conflated;
         shard_.conflations.fetch_add(1, std::memory_order_relaxed);
     }
+    if(windowed && websocket_ && ws_) {
+        // Hold the push until the shard's window ends, so whatever else reaches this session
+        // meanwhile (other streams of the same tick, acks) leaves in the same write. A write in
+        // progress flushes the queue when it completes anyway.
+        if(!flush_scheduled_ && !ws_->writing()) {
+            flush_scheduled_ = true;
+            server_.schedule_flush(shard_, shared_from_this(), opts_.flush_window);
+        }
+        return;
+    }
+    flush();
+}
+
+void
+session_impl::on_flush_window()
+{
+    flush_scheduled_ = false;
     flush();
 }
 
@@ -134,6 +154,8 @@ session_impl::flush()
             batch_.clear();
             queue_.pop_batch(batch_, batch_items, batch_bytes);
             stats_.messages_sent += batch_.size();
+            ++stats_.writes;
+        shard_.ws_writes.fetch_add(1, std::memory_order_relaxed);
             ws_->write(batch_);
         }
         return;

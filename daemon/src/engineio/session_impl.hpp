@@ -72,6 +72,8 @@ public:
     void on_ws_binary(ws_transport* t, std::string& msg);
     void on_ws_written(ws_transport* t);
     void on_ws_closed(ws_transport* t, std::string_view reason);
+    /// The shard's flush window this session joined has ended: write what is queued.
+    void on_flush_window();
 
 private:
     void handle_packet(std::string_view pkt);
@@ -88,6 +90,7 @@ private:
     bool websocket_;
     bool closed_ = false;
     bool upgrading_ = false;  // 3probe sent on the probe, waiting for 5
+    bool flush_scheduled_ = false; // in the shard's flush_pending
     std::shared_ptr<ws_transport> ws_;
     session_stats stats_;
     send_queue queue_;

@@ -109,6 +109,7 @@ check_defaults(daemon_config const& cfg)
     CHECK(cfg.engineio.slow_consumer_timeout == 10000ms);
     CHECK(cfg.engineio.socket_send_buffer == 0);
     CHECK(cfg.engineio.close_timeout == 3000ms);
+    CHECK(cfg.engineio.flush_window == std::chrono::microseconds(0));
     CHECK(cfg.drain.spread == 5000ms);
     CHECK(cfg.drain.timeout == 20000ms);
     CHECK(cfg.limits.max_symbols_per_request == 50);
@@ -184,6 +185,7 @@ TEST_CASE("every key reaches daemon_config", "[config]")
     CHECK(cfg.engineio.upgrade_timeout == 3000ms);
     CHECK(cfg.connect_timeout == 4000ms);
     CHECK(cfg.engineio.max_payload == 65536);
+    CHECK(cfg.engineio.flush_window == std::chrono::microseconds(2500));
     CHECK_FALSE(cfg.engineio.allow_polling);
     CHECK(cfg.engineio.allow_websocket);
     CHECK_FALSE(cfg.engineio.allow_upgrades);
@@ -489,6 +491,8 @@ TEST_CASE("integers out of range are errors at the value", "[config][errors]")
         range_case{"[server]\nworkers = -1\n", 2, "-1 is out of range 0..256"},
         range_case{"[server]\nmax_payload = 1023\n", 2, "out of range 1024..67108864"},
         range_case{"[server]\nmax_payload = 67108865\n", 2, "out of range"},
+        range_case{"[server]\nflush_window_us = 50001\n", 2, "server.flush_window_us: 50001 is out of range 0..50000"},
+        range_case{"[server]\nflush_window_us = -1\n", 2, "out of range"},
         range_case{"[limits]\nmax_connections_per_user = 0\n", 2, "out of range 1..100000"},
         range_case{"[limits]\nsocket_send_buffer = 9223372036854775807\n", 2, "out of range"},
         range_case{"[auth]\nleeway_s = 3601\n", 2, "auth.leeway_s"},

@@ -9,6 +9,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <array>
+#include <cinttypes>
+#include <cstdio>
 #include <thread>
 
 namespace net = boost::asio;
@@ -27,6 +30,22 @@ struct echo_handler : session_handler {
     void on_message(std::string_view data, bool binary) override
     {
         if(auto p = s.lock()) {
+            if(!binary && data == "!burst") {
+                // Four streams' pushes in one go, the first stream twice: the newer replaces the
+                // older while both wait.
+                p->send(tradepush::outbound_message::text("4s1a"), 1);
+                p->send(tradepush::outbound_message::text("4s2"), 2);
+                p->send(tradepush::outbound_message::text("4s3"), 3);
+                p->send(tradepush::outbound_message::text("4x"), 0);
+                p->send(tradepush::outbound_message::text("4s1b"), 1);
+                return;
+            }
+            if(!binary && data == "!stats") {
+                auto const st = p->stats();
+                p->send_text("writes=" + std::to_string(st.writes) + " sent=" + std::to_string(st.messages_sent) +
+                    " conflated=" + std::to_string(st.messages_conflated));
+                return;
+            }
             if(binary)
                 p->send_binary(data);
             else
@@ -449,4 +468,89 @@ TEST_CASE("a closed WebSocket whose client never answers is cut after close_time
     // Waited for an answer that never came, then cut it: about the close timeout, not forever.
     CHECK(took >= std::chrono::milliseconds(250));
     CHECK(took < std::chrono::milliseconds(2500));
+}
+
+namespace {
+
+// A WebSocket-only client of the echo server: connects, reads the open packet.
+struct ws_client {
+    net::io_context c;
+    websocket::stream<beast::tcp_stream> ws{c};
+    beast::flat_buffer buf;
+
+    explicit ws_client(unsigned short port)
+    {
+        beast::get_lowest_layer(ws).connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+        ws.handshake("127.0.0.1", "/engine.io/?EIO=4&transport=websocket");
+        REQUIRE(read().starts_with("0{"));
+        ws.text(true);
+    }
+    std::string read()
+    {
+        buf.clear();
+        ws.read(buf);
+        return beast::buffers_to_string(buf.data());
+    }
+    void write(std::string const& msg) { ws.write(net::buffer(msg)); }
+    // {writes, sent, conflated} as the session counts them, before its answer is sent.
+    std::array<std::uint64_t, 3> stats()
+    {
+        write("4!stats");
+        auto const line = read();
+        std::array<std::uint64_t, 3> v{};
+        REQUIRE(std::sscanf(line.c_str(), "4writes=%" SCNu64 " sent=%" SCNu64 " conflated=%" SCNu64, &v[0], &v[1], &v[2]) == 3);
+        return v;
+    }
+};
+
+} // namespace
+
+TEST_CASE("flush window: pushes that meet in the window leave in one write, conflated per stream",
+    "[engineio][server][flush]")
+{
+    auto opts = test_options();
+    opts.ping_interval = std::chrono::milliseconds(60000);
+    opts.ping_timeout = std::chrono::milliseconds(60000);
+    opts.flush_window = std::chrono::milliseconds(40);
+    fixture f(opts);
+    ws_client c(f.srv->port());
+    auto const before = c.stats();
+
+    auto const t0 = std::chrono::steady_clock::now();
+    c.write("4!burst");
+    std::vector<std::string> got;
+    for(int i = 0; i < 4; ++i)
+        got.push_back(c.read());
+    auto const waited = std::chrono::steady_clock::now() - t0;
+    // Stream 1 keeps its place with its newest state; nothing else is lost or reordered.
+    CHECK(got == std::vector<std::string>{"4s1b", "4s2", "4s3", "4x"});
+    // Held for the window (a timer never fires early), not longer than it by much.
+    CHECK(waited >= std::chrono::milliseconds(39));
+
+    auto const after = c.stats();
+    // The stats answer of `before` was itself one write of one message.
+    CHECK(after[0] - before[0] == 2);
+    CHECK(after[1] - before[1] == 5);
+    CHECK(after[2] - before[2] == 1);
+    c.ws.close(websocket::close_code::normal);
+}
+
+TEST_CASE("no flush window: every push is written at once", "[engineio][server][flush]")
+{
+    auto opts = test_options();
+    opts.ping_interval = std::chrono::milliseconds(60000);
+    opts.ping_timeout = std::chrono::milliseconds(60000);
+    fixture f(opts);
+    ws_client c(f.srv->port());
+    auto const before = c.stats();
+    c.write("4!burst");
+    std::vector<std::string> got;
+    for(int i = 0; i < 5; ++i)
+        got.push_back(c.read());
+    CHECK(got == std::vector<std::string>{"4s1a", "4s2", "4s3", "4x", "4s1b"});
+    auto const after = c.stats();
+    CHECK(after[0] - before[0] == 6);
+    CHECK(after[1] - before[1] == 6);
+    CHECK(after[2] - before[2] == 0);
+    c.ws.close(websocket::close_code::normal);
 }
