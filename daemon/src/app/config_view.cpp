@@ -78,7 +78,8 @@ config_view(config::daemon_config const& cfg)
         {"drain_timeout_ms", ms(cfg.drain.timeout)}};
     o["limits"] = json::object{{"max_symbols_per_request", cfg.limits.max_symbols_per_request},
         {"max_tickers_per_connection", cfg.limits.max_tickers_per_connection},
-        {"max_connections_per_user", cfg.limits.max_connections_per_user}};
+        {"max_connections_per_user", cfg.limits.max_connections_per_user},
+        {"max_connections", cfg.engineio.max_sessions}};
 
     json::array keys;
     for(auto const& k : cfg.auth.keys)

@@ -1,5 +1,6 @@
 #include "app/daemon.hpp"
 
+#include "app/connection_cap.hpp"
 #include "app/daemon_impl.hpp"
 #include "app/metrics.hpp"
 #include "config/credentials.hpp"
@@ -447,7 +448,18 @@ daemon::start()
     d.sio = std::make_unique<socketio::server>(so);
     d.sio->of("/", d.gate);
     d.eio = std::make_unique<engineio::server>(shard_ptrs);
-    d.eio->add_endpoint(cfg.engineio, d.sio->session_factory());
+    auto eio_opts = cfg.engineio;
+    auto const nofile = open_file_limit();
+    eio_opts.max_sessions = connection_cap(cfg.engineio.max_sessions, nofile);
+    if(cfg.engineio.max_sessions == 0 && eio_opts.max_sessions != 0)
+        spdlog::info("max_connections {} (open-file limit {} minus {} kept for exchanges, plugins and "
+            "admin; set [limits] max_connections when many users' exchange connections share it)",
+            eio_opts.max_sessions, *nofile, reserved_descriptors);
+    else if(nofile && eio_opts.max_sessions + reserved_descriptors > *nofile)
+        spdlog::warn("max_connections {} is close to or above the open-file limit {}: expect accept "
+            "failures (EMFILE) before the cap; raise LimitNOFILE or lower the cap",
+            eio_opts.max_sessions, *nofile);
+    d.eio->add_endpoint(eio_opts, d.sio->session_factory());
     d.eio->add_route("/healthz", [](std::string_view) {
         return engineio::http_reply{200, "text/plain; charset=utf-8", "ok\n"};
     });

@@ -204,6 +204,9 @@ read_limits(table_reader& t, daemon_config& cfg)
         cfg.limits.max_tickers_per_connection = static_cast<std::size_t>(*v);
     if (auto v = t.integer("max_connections_per_user", 1, 100000))
         cfg.limits.max_connections_per_user = static_cast<std::size_t>(*v);
+    // 0 is resolved at start from the open-file limit (app/connection_cap).
+    if (auto v = t.integer("max_connections", 0, 10000000))
+        eio.max_sessions = static_cast<std::size_t>(*v);
 }
 
 // Relative key files follow the config file around (a packaged /etc/tradepushd/keys/..., a test's

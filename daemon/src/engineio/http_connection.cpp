@@ -230,6 +230,12 @@ http_connection::handle_engineio(endpoint_entry const& ep, request& req)
     // A drain closes sessions so that clients go elsewhere: a new one here would only be closed too.
     if(shard_.draining)
         return respond(http::status::service_unavailable, "text/plain; charset=UTF-8", "draining\n", false);
+    // Checked before the session exists: a refused client costs no more than this answer. Shards
+    // race for the last places, so the cap can be passed by at most one session per shard.
+    if(ep.opts.max_sessions != 0 && server_->session_count.load(std::memory_order_relaxed) >= ep.opts.max_sessions) {
+        shard_.refused_full.fetch_add(1, std::memory_order_relaxed);
+        return respond(http::status::service_unavailable, "text/plain; charset=UTF-8", "server full\n", false);
+    }
     handshake(ep, req, transport);
 }
 

@@ -37,6 +37,9 @@ struct options {
     /// How long a WebSocket closed by the server may take to send its close frame (after what was
     /// queued before it) and, in a drain, to see the client's answer, before the socket is cut.
     std::chrono::milliseconds close_timeout{3000};
+    /// Most sessions at once across the server; a handshake beyond it gets 503 "server full" (so
+    /// clients back off and retry, instead of the process running out of descriptors). 0: no cap.
+    std::size_t max_sessions = 0;
     /// Kernel send buffer per connection (SO_SNDBUF); 0 keeps the kernel default.
     int socket_send_buffer = 0;
     /// How long a WebSocket push may wait for more pushes to the same session, which then go out

@@ -352,6 +352,7 @@ server::stats() const
         s.sessions_opened += shard->sessions_opened.load(std::memory_order_relaxed);
         s.conflations += shard->conflations.load(std::memory_order_relaxed);
         s.ws_writes += shard->ws_writes.load(std::memory_order_relaxed);
+        s.refused_full += shard->refused_full.load(std::memory_order_relaxed);
         s.slow_consumer_closes += shard->slow_consumer_closes.load(std::memory_order_relaxed);
         s.closing += shard->closing_transports->load(std::memory_order_relaxed);
     }

@@ -37,6 +37,7 @@ struct server_stats {
     std::uint64_t sessions_opened = 0;      ///< since start
     std::uint64_t conflations = 0;          ///< queued pushes replaced by a newer one of the same stream
     std::uint64_t ws_writes = 0;            ///< WebSocket writes of messages (one per gathered batch)
+    std::uint64_t refused_full = 0;         ///< handshakes refused with 503 at options::max_sessions
     std::uint64_t slow_consumer_closes = 0; ///< sessions closed for not reading
     std::size_t closing = 0;                ///< WebSockets whose server-side close has not completed
 };

@@ -62,6 +62,7 @@ struct shard_state {
     std::atomic<std::uint64_t> sessions_opened{0};
     std::atomic<std::uint64_t> conflations{0};
     std::atomic<std::uint64_t> ws_writes{0};
+    std::atomic<std::uint64_t> refused_full{0};
     std::atomic<std::uint64_t> slow_consumer_closes{0};
     /// WebSockets closed by the server whose close has not completed yet. Shared with them: a
     /// lingering close may finish after the shard's state is gone (a server destroyed mid-drain).

@@ -62,6 +62,7 @@ TEST_CASE("render_metrics covers connections, subscriptions by type, pushes, plu
     m.engine.sessions = 7;
     m.engine.conflations = 3;
     m.engine.ws_writes = 60;
+    m.engine.refused_full = 2;
     m.engine.slow_consumer_closes = 1;
     m.hub.pushes = 100;
     m.hub.resets = 4;
@@ -80,6 +81,7 @@ TEST_CASE("render_metrics covers connections, subscriptions by type, pushes, plu
     CHECK(s.at("tradepushd_connections") == "7");
     CHECK(s.at("tradepushd_conflations_total") == "3");
     CHECK(s.at("tradepushd_ws_writes_total") == "60");
+    CHECK(s.at("tradepushd_connections_refused_full_total") == "2");
     CHECK(s.at("tradepushd_slow_consumer_disconnects_total") == "1");
     CHECK(s.at("tradepushd_pushes_total") == "100");
     CHECK(s.at("tradepushd_user_resets_total") == "4");

@@ -115,6 +115,7 @@ check_defaults(daemon_config const& cfg)
     CHECK(cfg.limits.max_symbols_per_request == 50);
     CHECK(cfg.limits.max_tickers_per_connection == 200);
     CHECK(cfg.limits.max_connections_per_user == 32);
+    CHECK(cfg.engineio.max_sessions == 0);
     CHECK_FALSE(cfg.auth.issuer);
     CHECK_FALSE(cfg.auth.audience);
     CHECK(cfg.auth.leeway == 30s);
@@ -198,6 +199,7 @@ TEST_CASE("every key reaches daemon_config", "[config]")
     CHECK(cfg.limits.max_symbols_per_request == 7);
     CHECK(cfg.limits.max_tickers_per_connection == 9);
     CHECK(cfg.limits.max_connections_per_user == 2);
+    CHECK(cfg.engineio.max_sessions == 5000);
 
     CHECK(cfg.auth.issuer == "https://auth.example.com/");
     CHECK(cfg.auth.audience == "tradepush-test");
@@ -494,6 +496,7 @@ TEST_CASE("integers out of range are errors at the value", "[config][errors]")
         range_case{"[server]\nflush_window_us = 50001\n", 2, "server.flush_window_us: 50001 is out of range 0..50000"},
         range_case{"[server]\nflush_window_us = -1\n", 2, "out of range"},
         range_case{"[limits]\nmax_connections_per_user = 0\n", 2, "out of range 1..100000"},
+        range_case{"[limits]\nmax_connections = -1\n", 2, "limits.max_connections: -1 is out of range 0..10000000"},
         range_case{"[limits]\nsocket_send_buffer = 9223372036854775807\n", 2, "out of range"},
         range_case{"[auth]\nleeway_s = 3601\n", 2, "auth.leeway_s"},
         range_case{"[feed]\nsnapshot_delay_ms = -5\n", 2, "out of range 0..60000"},

@@ -554,3 +554,41 @@ TEST_CASE("no flush window: every push is written at once", "[engineio][server][
     CHECK(after[2] - before[2] == 0);
     c.ws.close(websocket::close_code::normal);
 }
+
+TEST_CASE("max_sessions: a handshake past the cap gets 503, a freed place is taken again", "[engineio][server][limits]")
+{
+    auto opts = test_options();
+    opts.ping_interval = std::chrono::milliseconds(60000);
+    opts.ping_timeout = std::chrono::milliseconds(60000);
+    opts.max_sessions = 2;
+    fixture f(opts);
+    auto a = std::make_unique<ws_client>(f.srv->port());
+    ws_client b(f.srv->port());
+    // The third, by either transport, is refused before a session exists.
+    auto res = f.request(http::verb::get, "/engine.io/?EIO=4&transport=polling");
+    CHECK(res.result_int() == 503);
+    CHECK(res.body() == "server full\n");
+    {
+        net::io_context c;
+        websocket::stream<beast::tcp_stream> ws(c);
+        beast::get_lowest_layer(ws).connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), f.srv->port()));
+        websocket::response_type refused;
+        beast::error_code ec;
+        ws.handshake(refused, "127.0.0.1", "/engine.io/?EIO=4&transport=websocket", ec);
+        CHECK(ec);
+        CHECK(refused.result_int() == 503);
+    }
+    CHECK(f.srv->stats().sessions == 2);
+    CHECK(f.srv->stats().refused_full == 2);
+    // The others are unaffected.
+    b.write("4still here");
+    CHECK(b.read() == "4still here");
+
+    a->ws.close(websocket::close_code::normal);
+    a.reset();
+    for(int i = 0; i < 200 && f.srv->stats().sessions != 1; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    REQUIRE(f.srv->stats().sessions == 1);
+    ws_client again(f.srv->port());
+    CHECK(f.srv->stats().sessions == 2);
+}
