@@ -4,19 +4,17 @@
 // (TRADEPUSH_E2E_PLUGIN), so plugin commands have something to act on.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, EXCHANGE, SECRET, TRADING_TYPES, startDaemon, stopChecked, subscribeTrading, waitFor } from './daemon.mjs';
+import { adminCli, Client, EXCHANGE, SECRET, TRADING_TYPES, startDaemon, stopChecked, subscribeTrading, waitFor } from './daemon.mjs';
 
-const ctlBin = process.env.TRADEPUSH_CTL;
 let dir;
 let sock;
 let d;
 
 before(async () => {
-  assert.ok(ctlBin, 'TRADEPUSH_CTL must point at tradepushctl');
+  assert.ok(process.env.TRADEPUSH_CTL, 'TRADEPUSH_CTL must point at tradepushctl');
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tradepush-admin-'));
   sock = path.join(dir, 'admin.sock');
   // No periodic ticks: every push after the first snapshots is caused by a command.
@@ -28,18 +26,7 @@ after(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function ctl(...args) {
-  const r = spawnSync(ctlBin, ['--socket', sock, ...args], { encoding: 'utf8', timeout: 70000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-function ctlJson(...args) {
-  const r = ctl('--json', ...args);
-  assert.equal(r.code, 0, `tradepushctl ${args.join(' ')}: ${r.err}${r.out}`);
-  const reply = JSON.parse(r.out);
-  assert.equal(reply.ok, true, r.out);
-  return reply.result;
-}
+const { ctl, ctlJson } = adminCli(() => sock, 70000);
 
 test('the socket is there, with mode 0660, and status answers', async () => {
   // The socket opens after the listeners (whose log line startDaemon waited for).
@@ -87,10 +74,7 @@ test('user flush --exchange: fresh snapshots for that exchange only; an unknown 
     'network = "testnet"\napi_key = "K2"\napi_secret = "S2-never-logged"\n', { mode: 0o600 });
   const own_sock = path.join(own, 'admin.sock');
   const d2 = await startDaemon({ feed: { tick_interval_ms: 0 }, admin: { socket: own_sock }, credentials: { file: creds } });
-  const at = (...args) => {
-    const r = spawnSync(ctlBin, ['--socket', own_sock, ...args], { encoding: 'utf8', timeout: 20000 });
-    return { code: r.status, out: r.stdout, err: r.stderr };
-  };
+  const at = adminCli(() => own_sock, 20000).ctl;
   try {
     await waitFor(() => fs.existsSync(own_sock), 5000, 'admin socket');
     const subscribe = async (c, account) => {
@@ -180,7 +164,6 @@ test('config show: the running config, the HS256 secret never in it', () => {
 
 test('exit codes: unknown command 1, usage 2, no daemon 3', () => {
   assert.equal(ctl('no', 'such', 'command').code, 1);
-  assert.equal(spawnSync(ctlBin, ['--bogus-flag'], { encoding: 'utf8' }).status, 2);
-  const none = spawnSync(ctlBin, ['--socket', path.join(dir, 'missing.sock'), 'status'], { encoding: 'utf8' });
-  assert.equal(none.status, 3);
+  assert.equal(ctl('--bogus-flag').code, 2);
+  assert.equal(adminCli(() => path.join(dir, 'missing.sock')).ctl('status').code, 3);
 });

@@ -3,7 +3,7 @@
 // Every wait is bounded; the daemon is killed when the test file ends, also on failure (and by the
 // kernel, through PR_SET_PDEATHSIG, if the test process itself dies).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import { once } from 'node:events';
 import fs from 'node:fs';
@@ -37,6 +37,30 @@ export function spawnTied(argv, opts = {}) {
   children.add(proc);
   proc.on('exit', () => children.delete(proc));
   return proc;
+}
+
+// ------------------------------------------------------------------------------------- tradepushctl
+
+/**
+ * Runs the real tradepushctl ($TRADEPUSH_CTL) against the admin socket at `socketPath()` (a function:
+ * tests create the socket's directory in `before`). `ctl(...args)` returns {code, out, err};
+ * `ctlJson(...args)` runs with --json, requires exit 0 and ok, and returns the result.
+ */
+export function adminCli(socketPath, timeoutMs = 70000) {
+  const ctl = (...args) => {
+    const bin = process.env.TRADEPUSH_CTL;
+    assert.ok(bin, 'TRADEPUSH_CTL must point at tradepushctl');
+    const r = spawnSync(bin, ['--socket', socketPath(), ...args], { encoding: 'utf8', timeout: timeoutMs });
+    return { code: r.status, out: r.stdout, err: r.stderr };
+  };
+  const ctlJson = (...args) => {
+    const r = ctl('--json', ...args);
+    assert.equal(r.code, 0, `tradepushctl ${args.join(' ')}: ${r.err}${r.out}`);
+    const reply = JSON.parse(r.out);
+    assert.equal(reply.ok, true, r.out);
+    return reply.result;
+  };
+  return { ctl, ctlJson };
 }
 
 // ---------------------------------------------------------------------------------------------- JWT

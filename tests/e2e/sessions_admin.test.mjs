@@ -4,19 +4,17 @@
 // fresh snapshots).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, TRADING_TYPES, startDaemon, stopChecked, subscribeTrading, waitFor } from './daemon.mjs';
+import { adminCli, Client, TRADING_TYPES, startDaemon, stopChecked, subscribeTrading, waitFor } from './daemon.mjs';
 
-const ctlBin = process.env.TRADEPUSH_CTL;
 let dir;
 let sock;
 let d;
 
 before(async () => {
-  assert.ok(ctlBin, 'TRADEPUSH_CTL must point at tradepushctl');
+  assert.ok(process.env.TRADEPUSH_CTL, 'TRADEPUSH_CTL must point at tradepushctl');
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tradepush-sessions-'));
   sock = path.join(dir, 'admin.sock');
   d = await startDaemon({ admin: { socket: sock } });
@@ -28,18 +26,7 @@ after(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function ctl(...args) {
-  const r = spawnSync(ctlBin, ['--socket', sock, ...args], { encoding: 'utf8', timeout: 30000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-function ctlJson(...args) {
-  const r = ctl('--json', ...args);
-  assert.equal(r.code, 0, `tradepushctl ${args.join(' ')}: ${r.err}${r.out}`);
-  const reply = JSON.parse(r.out);
-  assert.equal(reply.ok, true, r.out);
-  return reply.result;
-}
+const { ctl, ctlJson } = adminCli(() => sock, 30000);
 
 test('sessions list shows each connection with its user, transport, peer, age and subscriptions', async () => {
   const alice = await Client.connect(d, 'list-alice');
