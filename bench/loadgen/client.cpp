@@ -12,18 +12,6 @@ namespace {
 
 constexpr int storm_attempts = 3;
 
-// Bits of client::seen_ per data stream (event_kind order).
-constexpr std::uint8_t ticker_bit = 1;
-constexpr std::uint8_t trading_bits = 0b11110;
-
-std::int64_t
-realtime_us() noexcept
-{
-    timespec ts{};
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000 + ts.tv_nsec / 1000;
-}
-
 } // namespace
 
 client::client(worker& w, int index, bool slow)
@@ -32,6 +20,9 @@ client::client(worker& w, int index, bool slow)
     , slow_(slow)
     , timer_(w.ioc())
 {
+    auto const& opt = w.shared().opt;
+    books_.resize(static_cast<std::size_t>(opt.symbols) + data_stream_count - 1);
+    want_count_ = (opt.sub_ticker ? opt.symbols : 0) + (opt.sub_trading ? int{data_stream_count} - 1 : 0);
 }
 
 client::~client() = default;
@@ -47,8 +38,9 @@ client::connect(phase ph)
     }
     ++attempts_;
     ready_ = false;
-    seen_ = 0;
-    last_seq_.fill(-1);
+    // Tracking restarts with each connection.
+    books_.assign(books_.size(), stream_book{});
+    seen_count_ = 0;
     auto const& opt = worker_.shared().opt;
     auto const deadline = std::chrono::steady_clock::now() +
         std::chrono::duration_cast<std::chrono::steady_clock::duration>(
@@ -125,7 +117,7 @@ client::on_ack(bool ok)
 }
 
 void
-client::on_event(packet const& p)
+client::on_event(packet const& p, std::int64_t now_us)
 {
     auto& st = worker_.stats();
     ++st.messages_total;
@@ -138,8 +130,28 @@ client::on_event(packet const& p)
     if(measuring)
         ++st.messages;
 
-    auto& last = last_seq_[k];
-    bool const first = last < 0 && !(seen_ & (1u << k));
+    // The stream's book: a ticker's by symbol, a private stream's after the symbols.
+    auto const symbols = static_cast<std::size_t>(worker_.shared().opt.symbols);
+    std::size_t b = 0;
+    if(p.event == event_kind::ticker)
+    {
+        if(p.symbol < 0 || static_cast<std::size_t>(p.symbol) >= symbols)
+        {
+            // Not one we subscribed to: nothing to track it against.
+            if(measuring)
+                ++st.unknown_symbol;
+            return;
+        }
+        b = static_cast<std::size_t>(p.symbol);
+        if(measuring)
+            ++st.ticker_messages_by_symbol[b];
+    }
+    else
+        b = symbols + k - 1;
+    auto& book = books_[b];
+
+    bool const first = !book.seen;
+    auto& last = book.last_seq;
     if(!first && p.seq >= 0 && last >= 0)
     {
         if(p.seq > last + 1)
@@ -154,7 +166,13 @@ client::on_event(packet const& p)
             {
                 st.seq_gaps_run += gap;
                 if(measuring)
+                {
                     st.seq_gaps += gap;
+                    if(p.event == event_kind::ticker)
+                        st.seq_gaps_by_symbol[b] += gap;
+                    else
+                        st.private_seq_gaps[k - 1] += gap;
+                }
             }
         }
         else if(p.seq <= last)
@@ -166,11 +184,10 @@ client::on_event(packet const& p)
     if(first)
     {
         // The snapshot is the stream's state, not a change: its emit_us may be arbitrarily old.
-        seen_ |= static_cast<std::uint8_t>(1u << k);
-        auto const& opt = worker_.shared().opt;
-        std::uint8_t const want = (opt.sub_ticker ? ticker_bit : 0) | (opt.sub_trading ? trading_bits : 0);
+        book.seen = true;
+        ++seen_count_;
         // done_ without ready_: an ack said no; the client has already settled as failed.
-        if(!done_ && (seen_ & want) == want)
+        if(!done_ && seen_count_ >= want_count_)
             settle_ready();
         return;
     }
@@ -181,8 +198,7 @@ client::on_event(packet const& p)
         ++st.no_emit_us;
         return;
     }
-    auto const latency = realtime_us() - p.emit_us;
-    (slow_ ? st.latency_slow : st.latency_fast).record(latency);
+    (slow_ ? st.latency_slow : st.latency_fast).record(now_us - p.emit_us);
 }
 
 void

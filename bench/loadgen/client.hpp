@@ -11,11 +11,11 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include <array>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace tradepush::bench {
 
@@ -62,7 +62,8 @@ public:
     std::string connect_packet() const;
     void on_connected();
     void on_ack(bool ok);
-    void on_event(packet const& p);
+    /// A pushed event received at `now_us` (CLOCK_REALTIME, taken once per socket read).
+    void on_event(packet const& p, std::int64_t now_us);
     void on_end(failure f, bool was_connected);
 
     /// A slow client stops reading once it has its snapshots.
@@ -81,8 +82,16 @@ private:
     int attempts_ = 0;
     bool ready_ = false; // has the first push of every stream it subscribed, this phase
     bool done_ = false;  // settled this phase (ready or failed)
-    std::uint8_t seen_ = 0;
-    std::array<std::int64_t, data_stream_count> last_seq_{};
+    // One book per data stream this client subscribes to: the ticker symbols (0 .. --symbols - 1)
+    // first, then balance, positions, pnl, orders.
+    struct stream_book
+    {
+        std::int64_t last_seq = -1;
+        bool seen = false; // its first push (the snapshot) arrived, this connection
+    };
+    std::vector<stream_book> books_;
+    int seen_count_ = 0; // books with seen set
+    int want_count_ = 0; // books that must be seen to be ready
     net::steady_timer timer_;
     std::shared_ptr<session> session_;
 };

@@ -1,5 +1,7 @@
 #include "loadgen/options.hpp"
 
+#include "loadgen/wire.hpp"
+
 #include <charconv>
 #include <cstdio>
 #include <cstring>
@@ -21,6 +23,8 @@ Usage: tradepush-loadgen --port P [options]
   --clients N           clients to open (default 1)
   --users U             distinct users: client i is "u<i % U>" (default N)
   --subscribe WHAT      ticker | trading | both (default ticker)
+  --symbols N           tickers each client subscribes to in its one subscribe_ticker: BTCUSDT,
+                        SYM1USDT, ..., SYM<N-1>USDT (default 1, at most 64)
   --connect-rate R      connections started per second; 0 = as fast as --max-pending allows (default 0)
   --max-pending K       handshakes in flight at most (default 1000)
   --warmup-s W          seconds after every client has its snapshots, before measuring (default 1)
@@ -108,6 +112,8 @@ parse_options(int argc, char** argv, bool& help)
             o.sub_trading = val == "trading" || val == "both";
             ok = o.sub_ticker || o.sub_trading;
         }
+        else if(arg == "--symbols")
+            ok = parse_number(val, o.symbols) && o.symbols >= 1 && o.symbols <= max_symbols;
         else if(arg == "--connect-rate")
             ok = parse_number(val, o.connect_rate) && o.connect_rate >= 0;
         else if(arg == "--max-pending")

@@ -17,6 +17,7 @@ struct options
     int users = 0; // 0: as many as clients
     bool sub_ticker = true;
     bool sub_trading = false;
+    int symbols = 1; // tickers subscribed: BTCUSDT, SYM1USDT, ... (wire.hpp)
     double connect_rate = 0;   // connections started per second; 0 = unpaced
     int max_pending = 1000;    // handshakes in flight when unpaced
     double warmup_s = 1;

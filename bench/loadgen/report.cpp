@@ -103,11 +103,29 @@ to_json(run_result const& r)
     j.num("messages_total", s.messages_total);
     j.num("window_s", r.window_s);
     j.num("messages_per_s", r.window_s > 0 ? static_cast<double>(s.messages) / r.window_s : 0.0);
+    // The load generator's own cost: CPU seconds over the window, and per message received.
+    j.num("cpu_window_s", r.cpu_window_s);
+    j.num("cpu_us_per_message",
+          s.messages > 0 ? r.cpu_window_s * 1e6 / static_cast<double>(s.messages) : 0.0);
     j.latency("latency_us", s.latency_fast);
     j.num("seq_gaps", s.seq_gaps);
     j.num("seq_gaps_run", s.seq_gaps_run);
     j.num("seq_backwards", s.seq_backwards);
     j.num("no_emit_us", s.no_emit_us);
+    // Per stream (bench/CONTRACT.md, --symbols): every client's ticker pushes by symbol in the
+    // window, and the fast clients' missing messages (seq gaps) by stream in the window.
+    j.num("symbols", r.symbols);
+    j.open("ticker_messages_by_symbol");
+    for(int k = 0; k < r.symbols; ++k)
+        j.num(symbol_name(k).c_str(), s.ticker_messages_by_symbol[static_cast<std::size_t>(k)]);
+    j.close();
+    j.open("seq_gaps_by_stream");
+    for(int k = 0; k < r.symbols; ++k)
+        j.num(symbol_name(k).c_str(), s.seq_gaps_by_symbol[static_cast<std::size_t>(k)]);
+    for(std::size_t k = 1; k < data_stream_count; ++k)
+        j.num(std::string(event_names[k]).c_str(), s.private_seq_gaps[k - 1]);
+    j.close();
+    j.num("unknown_symbol", s.unknown_symbol);
     j.num("slow_clients", r.slow_clients);
     j.latency("slow_latency_us", s.latency_slow);
     j.num("slow_seq_gaps", s.slow_seq_gaps);
@@ -153,13 +171,14 @@ summary(run_result const& r)
     out += '\n';
     std::snprintf(buf, sizeof buf,
                   "loadgen: window %.2f s: %llu messages (%.0f/s); latency us p50 %lld p90 %lld p99 %lld p999 %lld "
-                  "max %lld (n=%llu); seq gaps %llu\n",
+                  "max %lld (n=%llu); seq gaps %llu; loadgen CPU %.3f s (%.2f us/msg)\n",
                   r.window_s, static_cast<unsigned long long>(s.messages),
                   r.window_s > 0 ? static_cast<double>(s.messages) / r.window_s : 0.0,
                   static_cast<long long>(h.percentile(0.5)), static_cast<long long>(h.percentile(0.9)),
                   static_cast<long long>(h.percentile(0.99)), static_cast<long long>(h.percentile(0.999)),
                   static_cast<long long>(h.max()), static_cast<unsigned long long>(h.count()),
-                  static_cast<unsigned long long>(s.seq_gaps));
+                  static_cast<unsigned long long>(s.seq_gaps), r.cpu_window_s,
+                  s.messages > 0 ? r.cpu_window_s * 1e6 / static_cast<double>(s.messages) : 0.0);
     out += buf;
     if(r.slow_clients > 0)
     {

@@ -16,10 +16,12 @@ struct run_result
     worker_stats stats;
     int clients = 0;
     int slow_clients = 0;
+    int symbols = 1;
     std::optional<double> all_snapshots_ms; // every client had its snapshots (null otherwise)
     double settled_ms = 0;                  // every client had them or had failed
     int ready = 0;
     double window_s = 0;
+    double cpu_window_s = 0; // this process's CPU seconds over the window
     bool timed_out = false;
     bool interrupted = false;
     // --storm

@@ -48,11 +48,24 @@ struct shared_state
     std::atomic<bool> measuring{false};
     phase_progress initial;
     phase_progress storm;
-    // Socket.IO EVENT packets with ack ids 1 and 2 (bench/CONTRACT.md).
-    std::string subscribe_ticker = R"(421["subscribe_ticker",{"symbols":["BTCUSDT"],"exchange":"bench","category":"linear"}])";
+    // Socket.IO EVENT packets with ack ids 1 and 2 (bench/CONTRACT.md); the ticker one names
+    // --symbols symbols.
+    std::string subscribe_ticker;
     std::string subscribe_trading = R"(422["subscribe_trading",{"types":["balance","positions","pnl","orders"]}])";
 
-    explicit shared_state(options const& o) : opt(o), t0(steady_clock::now()) {}
+    explicit shared_state(options const& o)
+        : opt(o)
+        , t0(steady_clock::now())
+    {
+        subscribe_ticker = R"(421["subscribe_ticker",{"symbols":[)";
+        for(int k = 0; k < opt.symbols; ++k)
+        {
+            if(k)
+                subscribe_ticker += ',';
+            subscribe_ticker += '"' + symbol_name(k) + '"';
+        }
+        subscribe_ticker += R"(],"exchange":"bench","category":"linear"}])";
+    }
 
     std::int64_t
     since_start_ns() const noexcept
@@ -84,6 +97,12 @@ struct worker_stats
     std::uint64_t seq_gaps_run = 0;  // fast clients, the whole run
     std::uint64_t seq_backwards = 0; // a seq at or below the last one seen on that stream
     std::uint64_t no_emit_us = 0;    // pushes in the window without a usable emit_us
+    // Per ticker symbol (index as in wire.hpp), in the window: pushes (every client) and seq gaps
+    // (fast clients). The four private streams' gaps are in private_seq_gaps (event_kind order - 1).
+    std::array<std::uint64_t, max_symbols> ticker_messages_by_symbol{};
+    std::array<std::uint64_t, max_symbols> seq_gaps_by_symbol{};
+    std::array<std::uint64_t, data_stream_count - 1> private_seq_gaps{};
+    std::uint64_t unknown_symbol = 0; // ticker pushes in the window for a symbol not subscribed
 
     std::uint64_t storm_errors = 0;
     std::uint64_t storm_reconnects = 0;
@@ -107,6 +126,14 @@ struct worker_stats
         seq_gaps_run += o.seq_gaps_run;
         seq_backwards += o.seq_backwards;
         no_emit_us += o.no_emit_us;
+        for(std::size_t k = 0; k < ticker_messages_by_symbol.size(); ++k)
+        {
+            ticker_messages_by_symbol[k] += o.ticker_messages_by_symbol[k];
+            seq_gaps_by_symbol[k] += o.seq_gaps_by_symbol[k];
+        }
+        for(std::size_t k = 0; k < private_seq_gaps.size(); ++k)
+            private_seq_gaps[k] += o.private_seq_gaps[k];
+        unknown_symbol += o.unknown_symbol;
         storm_errors += o.storm_errors;
         storm_reconnects += o.storm_reconnects;
     }

@@ -33,6 +33,28 @@ classify(std::string_view name) noexcept
 
 } // namespace
 
+std::string
+symbol_name(int index)
+{
+    if(index == 0)
+        return "BTCUSDT";
+    return "SYM" + std::to_string(index) + "USDT";
+}
+
+int
+symbol_index(std::string_view name) noexcept
+{
+    if(name == "BTCUSDT")
+        return 0;
+    if(name.size() < 8 || name.substr(0, 3) != "SYM" || name.substr(name.size() - 4) != "USDT")
+        return -1;
+    std::size_t i = 3;
+    auto const v = parse_digits(name, i);
+    if(i != name.size() - 4 || v <= 0 || v >= max_symbols || name[3] == '0')
+        return -1;
+    return static_cast<int>(v);
+}
+
 std::int64_t
 find_int(std::string_view s, std::string_view key, std::size_t from) noexcept
 {
@@ -95,8 +117,24 @@ parse_packet(std::string_view msg) noexcept
     p.event = classify(msg.substr(i, end - i));
     if(static_cast<std::size_t>(p.event) < data_stream_count)
     {
+        // The envelope's seq and symbol come before `data`; emit_us is the last key of `data`
+        // on every server, so a backward search from the end finds it after a few bytes.
         p.seq = find_int(msg, R"("seq":)", end);
-        p.emit_us = find_int(msg, R"("emit_us":)", end);
+        constexpr std::string_view emit_key = R"("emit_us":)";
+        auto const at = msg.rfind(emit_key);
+        p.emit_us = at == std::string_view::npos || at < end ? -1 : find_int(msg, emit_key, at);
+        if(p.event == event_kind::ticker)
+        {
+            constexpr std::string_view symbol_key = R"("symbol":")";
+            auto const s = msg.find(symbol_key, end);
+            if(s != std::string_view::npos)
+            {
+                auto const from = s + symbol_key.size();
+                auto const to = msg.find('"', from);
+                if(to != std::string_view::npos)
+                    p.symbol = symbol_index(msg.substr(from, to - from));
+            }
+        }
     }
     return p;
 }

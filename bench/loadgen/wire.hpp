@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace tradepush::bench {
@@ -31,6 +32,10 @@ inline constexpr std::array<std::string_view, event_kind_count> event_names{
 /// Data streams carry seq and emit_us; they are the first five kinds.
 inline constexpr std::size_t data_stream_count = 5;
 
+/// The scripted upstream's tickers (bench/CONTRACT.md, `--symbols N`): symbol 0 is `BTCUSDT`,
+/// symbol k > 0 is `SYM<k>USDT`.
+inline constexpr int max_symbols = 64;
+
 enum class packet_kind : std::uint8_t
 {
     eio_open,          // 0{...}
@@ -51,6 +56,8 @@ struct packet
     // Event pushes: -1 when absent.
     std::int64_t seq = -1;
     std::int64_t emit_us = -1;
+    // Ticker pushes: the symbol's index (see max_symbols); -1 when absent or not one of ours.
+    int symbol = -1;
     // Acks: the id and whether the first argument says "ok":true.
     std::int64_t ack_id = -1;
     bool ack_ok = false;
@@ -59,6 +66,14 @@ struct packet
 /// Classifies one Engine.IO text message and pulls out what the load generator records.
 packet
 parse_packet(std::string_view msg) noexcept;
+
+/// The name of symbol `index` (BTCUSDT, SYM1USDT, SYM2USDT, ...).
+std::string
+symbol_name(int index);
+
+/// The index of a symbol name of ours, or -1.
+int
+symbol_index(std::string_view name) noexcept;
 
 /// The integer right after `key` (e.g. `"seq":`) in `s`, searching from `from`; -1 when absent.
 std::int64_t

@@ -1,10 +1,12 @@
 // Smoke check of a benchmark server against bench/CONTRACT.md: opens N raw WebSocket Socket.IO clients
 // (the way the load generator does: no polling, CONNECT with {"token"}), subscribes each to the ticker
 // and its four trading streams, listens for a while and checks acks, payload shapes, seq, ts, emit_us,
-// the ticker and private rates and the spread of the private changes over the period.
+// the ticker and private rates and the spread of the private changes over the period. With --symbols N each
+// client subscribes to the N tickers (BTCUSDT, SYM1USDT … SYM<N-1>USDT) in one subscribe_ticker, and every
+// ticker must have its own seq, tick at the rate, and change at the same instant (emit_us) as the others.
 //
 // usage: node bench/peers/check.mjs --port P [--secret S] [--clients 50] [--duration-ms 3000]
-//                                   [--ticker-hz 10] [--private-hz 1]
+//                                   [--ticker-hz 10] [--private-hz 1] [--symbols 1]
 // The rates must be those the server was started with. Exit status 0 when everything holds, 1 otherwise.
 import { createRequire } from "node:module";
 import crypto from "node:crypto";
@@ -17,7 +19,7 @@ const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) =>
     return acc;
 }, []));
 if (!args.port) {
-    console.error("usage: node bench/peers/check.mjs --port P [--secret S] [--clients 50] [--duration-ms 3000] [--ticker-hz 10] [--private-hz 1]");
+    console.error("usage: node bench/peers/check.mjs --port P [--secret S] [--clients 50] [--duration-ms 3000] [--ticker-hz 10] [--private-hz 1] [--symbols 1]");
     process.exit(2);
 }
 const port = Number(args.port);
@@ -26,6 +28,8 @@ const clients = Number(args.clients ?? 50);
 const durationMs = Number(args["duration-ms"] ?? 3000);
 const tickerHz = Number(args["ticker-hz"] ?? 10);
 const privateHz = Number(args["private-hz"] ?? 1);
+const symbolCount = Number(args.symbols ?? 1);
+const SYMBOLS = Array.from({ length: symbolCount }, (_, k) => (k === 0 ? "BTCUSDT" : `SYM${k}USDT`));
 const url = `ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`;
 
 const TYPES = ["balance", "positions", "pnl", "orders"];
@@ -93,7 +97,7 @@ function runClient(i) {
                 if (typeof p.sid !== "string") fail(`${user}: CONNECT answer without sid: ${m}`);
                 rec.connected = true;
                 rec.subAt = at;
-                ws.send(`420["subscribe_ticker",{"symbols":["BTCUSDT"],"exchange":"bench","category":"linear"}]`);
+                ws.send(`420["subscribe_ticker",{"symbols":${JSON.stringify(SYMBOLS)},"exchange":"bench","category":"linear"}]`);
                 ws.send(`421["subscribe_trading",{"types":["balance","positions","pnl","orders"]}]`);
                 resolve(rec);
                 return;
@@ -125,20 +129,21 @@ for (const r of recs) r.ws.close();
 
 // Evaluate.
 const latencies = { ticker: [], private: [] };
-let tickerChanges = 0, privateChanges = 0, snapshotsLate = 0, events = 0;
+let tickerChanges = 0, privateChanges = 0, snapshotsLate = 0, events = 0, tickAlignChecks = 0;
 const phases = new Map(); // user -> emit_us of a private change modulo the period
 const periodUs = privateHz > 0 ? 1e6 / privateHz : 0;
 for (const r of recs) {
     if (!r.connected) continue;
     const ackT = r.acks["0"], ackP = r.acks["1"];
-    const wantT = { ok: true, symbols: ["BTCUSDT"], exchange: "bench", category: "linear" };
+    const wantT = { ok: true, symbols: SYMBOLS, exchange: "bench", category: "linear" };
     if (JSON.stringify(ackT) !== JSON.stringify(wantT) && !(ackT && sameKeys(ackT, Object.keys(wantT)) &&
-        ackT.ok === true && JSON.stringify(ackT.symbols) === '["BTCUSDT"]' && ackT.exchange === "bench" && ackT.category === "linear"))
+        ackT.ok === true && JSON.stringify(ackT.symbols) === JSON.stringify(SYMBOLS) && ackT.exchange === "bench" && ackT.category === "linear"))
         fail(`${r.user}: subscribe_ticker ack ${JSON.stringify(ackT)}`);
     if (!ackP || ackP.ok !== true || ackP.account !== "main" || JSON.stringify([...(ackP.types ?? [])].sort()) !== JSON.stringify([...TYPES].sort()))
         fail(`${r.user}: subscribe_trading ack ${JSON.stringify(ackP)}`);
 
     const byStream = new Map();
+    const tickEmits = new Map(); // symbol -> Set of the emit_us of its changes
     for (const e of r.events) {
         ++events;
         const { name, payload: p, at } = e;
@@ -146,7 +151,7 @@ for (const r of recs) {
         const envKeys = name === "ticker" ? ["exchange", "category", "symbol", "seq", "ts", "data"] : ["exchange", "account", "seq", "ts", "data"];
         if (!sameKeys(p, envKeys)) { fail(`${r.user}: ${name} envelope keys ${Object.keys(p ?? {})}`); continue; }
         if (p.exchange !== "bench") fail(`${r.user}: ${name} exchange ${p.exchange}`);
-        if (name === "ticker" && (p.category !== "linear" || p.symbol !== "BTCUSDT")) fail(`${r.user}: ticker ${p.category}/${p.symbol}`);
+        if (name === "ticker" && (p.category !== "linear" || !SYMBOLS.includes(p.symbol))) fail(`${r.user}: ticker ${p.category}/${p.symbol}`);
         if (name !== "ticker" && p.account !== "main") fail(`${r.user}: ${name} account ${p.account}`);
         if (!Number.isInteger(p.seq) || !Number.isInteger(p.ts)) fail(`${r.user}: ${name} seq/ts not integers`);
         const d = p.data;
@@ -156,14 +161,16 @@ for (const r of recs) {
         if (d.emit_us > at + 1000) fail(`${r.user}: ${name} emit_us in the future by ${d.emit_us - at} us`);
         if (name === "ticker") {
             for (const k of DATA_KEYS.ticker) if (k !== "symbol" && !isNum(d[k])) fail(`ticker.${k} not a number`);
-            if (d.symbol !== "BTCUSDT") fail(`ticker data symbol ${d.symbol}`);
+            if (d.symbol !== p.symbol) fail(`ticker data symbol ${d.symbol} in the envelope of ${p.symbol}`);
         } else if (name === "positions" || name === "orders") {
             const list = d[name];
             if (!Array.isArray(list) || list.length !== 1 || !sameKeys(list[0], ITEM_KEYS[name])) fail(`${r.user}: ${name} items ${JSON.stringify(list)}`);
         } else {
             for (const k of DATA_KEYS[name]) if (!isNum(d[k])) fail(`${name}.${k} not a number`);
         }
-        const prev = byStream.get(name);
+        // Each ticker is its own stream (own seq); the private streams are one each.
+        const stream = name === "ticker" ? `ticker:${p.symbol}` : name;
+        const prev = byStream.get(stream);
         if (!prev) {
             // The first push of a stream is its current state: it must come right after the subscribe.
             if (at - r.subAt > 500_000) { ++snapshotsLate; fail(`${r.user}: first ${name} ${(at - r.subAt) / 1000} ms after subscribing`); }
@@ -174,16 +181,27 @@ for (const r of recs) {
                 if (d.last_price === prev.payload.data.last_price) fail(`${r.user}: ticker last_price unchanged`);
                 ++tickerChanges;
                 latencies.ticker.push(at - d.emit_us);
+                if (!tickEmits.has(p.symbol)) tickEmits.set(p.symbol, new Set());
+                tickEmits.get(p.symbol).add(d.emit_us);
             } else {
                 ++privateChanges;
                 latencies.private.push(at - d.emit_us);
                 if (name === "balance" && periodUs > 0) phases.set(r.user, d.emit_us % periodUs);
             }
         }
-        byStream.set(name, e);
+        byStream.set(stream, e);
     }
-    for (const s of ["ticker", ...TYPES])
+    for (const s of [...SYMBOLS.map((x) => `ticker:${x}`), ...TYPES])
         if (!byStream.has(s)) fail(`${r.user}: no ${s} at all`);
+    // All tickers change at the same instant: the same emit_us, tick by tick (one tick of slack at each
+    // end of the client's span, where a push may have arrived for one symbol and not yet for another).
+    const first = tickEmits.get(SYMBOLS[0]) ?? new Set();
+    for (const sym of SYMBOLS.slice(1)) {
+        const other = tickEmits.get(sym) ?? new Set();
+        const unmatched = [...first].filter((us) => !other.has(us)).length + [...other].filter((us) => !first.has(us)).length;
+        ++tickAlignChecks;
+        if (unmatched > 2) fail(`${r.user}: ${sym} changed at ${unmatched} instants ${SYMBOLS[0]} did not (or the reverse)`);
+    }
 }
 
 const connected = recs.filter((r) => r.connected).length;
@@ -192,10 +210,10 @@ if (connected !== clients) fail(`${clients - connected} of ${clients} clients di
 // not a change, so each client has about one change less than span * rate).
 const spanS = recs.filter((r) => r.connected).reduce((acc, r) => acc + (endUs - r.subAt) / 1e6, 0);
 const seconds = spanS / Math.max(connected, 1);
-const tickerRate = tickerChanges / spanS;
+const tickerRate = tickerChanges / symbolCount / spanS;
 const privateRate = privateChanges / 4 / spanS;
 const near = (got, want) => want === 0 ? got === 0 : Math.abs(got - want) <= Math.max(0.35 * want, 1.01 / seconds);
-if (!near(tickerRate, tickerHz)) fail(`ticker rate ${tickerRate.toFixed(2)}/s per client, want ${tickerHz}`);
+if (!near(tickerRate, tickerHz)) fail(`ticker rate ${tickerRate.toFixed(2)}/s per client and symbol, want ${tickerHz}`);
 if (!near(privateRate, privateHz)) fail(`private rate ${privateRate.toFixed(2)}/s per stream, want ${privateHz}`);
 
 // Spread: the users' change phases within the period should cover it, not bunch up at one instant.
@@ -211,7 +229,7 @@ if (periodUs > 0 && phases.size >= 10) {
 
 const pct = (xs, p) => { if (!xs.length) return NaN; const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
 const ms = (us) => (us / 1000).toFixed(2);
-console.log(`clients ${connected}/${clients}, events ${events}, ticker changes ${tickerChanges} (${tickerRate.toFixed(2)}/s per client, want ${tickerHz}), ` +
+console.log(`clients ${connected}/${clients}, symbols ${symbolCount}, events ${events}, ticker changes ${tickerChanges} (${tickerRate.toFixed(2)}/s per client and symbol, want ${tickerHz}), ` +
     `private changes ${privateChanges} (${privateRate.toFixed(2)}/s per stream, want ${privateHz})`);
 console.log(`latency ms ticker p50 ${ms(pct(latencies.ticker, 0.5))} p99 ${ms(pct(latencies.ticker, 0.99))} max ${ms(pct(latencies.ticker, 1))}; ` +
     `private p50 ${ms(pct(latencies.private, 0.5))} p99 ${ms(pct(latencies.private, 0.99))} max ${ms(pct(latencies.private, 1))}; spread ${spread}`);

@@ -17,8 +17,14 @@
 //   - request_snapshot re-emits the latest state (the same bytes: the hub deduplicates it when it still
 //     has it); close_account / reset_user drop sessions.
 //
-// Config (JSON, every key optional): {"ticker_hz": 10, "private_hz": 1}; 0 = that stream never changes.
-// Limits: ticker_hz 0..1000, private_hz 0..100.
+//   - Several tickers (bench/CONTRACT.md `--symbols N`: BTCUSDT, SYM1USDT … SYM<N-1>USDT) need nothing
+//     more: each is opened by its first subscribe and the one timer changes every open ticker at each
+//     tick with the same emit_us; the hub numbers each ticker's seq. Only subscribed tickers tick (the
+//     hub unsubscribes a ticker when its last subscriber leaves).
+//
+// Config (JSON, every key optional): {"ticker_hz": 10, "private_hz": 1, "symbols": 1}; 0 = that stream
+// never changes. Limits: ticker_hz 0..1000, private_hz 0..100, symbols 1..64 (the size of the script's
+// symbol set; checked and logged, since tickers open on demand).
 #include <tradepush/plugin.hpp>
 
 #include <algorithm>
@@ -40,10 +46,12 @@ namespace {
 
 constexpr std::uint64_t max_ticker_hz = 1000;
 constexpr std::uint64_t max_private_hz = 100;
+constexpr std::uint64_t max_symbols = 64;
 
 struct config {
     std::uint64_t ticker_hz{10};
     std::uint64_t private_hz{1};
+    std::uint64_t symbols{1};
 };
 
 /// Parses a flat JSON object of non-negative integers ("" and "{}" give the defaults); throws
@@ -101,6 +109,10 @@ parse_config(std::string_view text)
             if(value > max_private_hz)
                 throw std::invalid_argument("config: private_hz must be 0..100");
             cfg.private_hz = value;
+        } else if(key == "symbols") {
+            if(value < 1 || value > max_symbols)
+                throw std::invalid_argument("config: symbols must be 1..64");
+            cfg.symbols = value;
         } else {
             throw std::invalid_argument("config: unknown key " + std::string{key});
         }
@@ -231,7 +243,7 @@ public:
     {
         host_.log(sdk::log_level::info,
             "bench exchange: ticker_hz " + std::to_string(config_.ticker_hz) + ", private_hz " +
-                std::to_string(config_.private_hz));
+                std::to_string(config_.private_hz) + ", symbols " + std::to_string(config_.symbols));
     }
 
     bench_exchange(bench_exchange const&) = delete;

@@ -77,10 +77,12 @@ def render(summary, out, repo):
 
     # Delivered msgs per server CPU-second (and the floor) per point.
     rows, p99rows = [], []
-    for sc in ("fanout", "private", "slow"):
+    for sc in ("fanout", "private", "slow", "coalesce"):
         for p, runs in runs_of(sc):
             any_run = next(iter(runs.values()))
-            _, r1, _ = report.floor_for(summary, any_run["params"]["clients"])
+            # The floor is one message per send at 10 ticks a second: no reference for coalesce.
+            _, r1, _ = report.floor_for(summary, any_run["params"]["clients"]) if sc != "coalesce" \
+                else (None, None, None)
             label = any_run["label"]
             rows.append([label] + [val(runs.get(s), lambda r: report.met(r, "msgs_per_cpu_s"))
                                    for s in servers]

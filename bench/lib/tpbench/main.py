@@ -13,7 +13,8 @@ import time
 
 from . import charts, machine, report
 from .procs import HarnessError, Registry
-from .scenarios import MODES, SCENARIOS, derive, floor_connection_counts, points, run_point
+from .scenarios import (COALESCE_SYMBOLS, MODES, SCENARIOS, derive, floor_connection_counts, points,
+                        run_point)
 from .servers import SERVERS, Paths, runtime_missing, start_server
 
 DEFAULT_SECRET = "bench-secret-0123456789abcdef0123456789"
@@ -51,6 +52,10 @@ def parse_args(argv):
     ap.add_argument("--note", action="append", default=[],
                     help="a line for the notes section of RESULTS.md (repeatable)")
     ap.add_argument("--secret", default=DEFAULT_SECRET)
+    ap.add_argument("--flush-window-us", type=int, default=2000, metavar="US",
+                    help="tradepushd's write-coalescing flush window in the coalesce scenario "
+                         "(start.sh --flush-window-us; default 2000; -1 = not given, the "
+                         "daemon's default)")
     ap.add_argument("--report-from", metavar="DIR",
                     help="only rewrite the report (targets, charts, RESULTS.md) from DIR/summary.json")
     a = ap.parse_args(argv)
@@ -128,8 +133,10 @@ def _flask_py(ctx):
     return os.path.join(ctx.paths.peers, "flask", "server.py")
 
 
-def contract_check(ctx, name):
-    """node bench/peers/check.mjs against a fresh server; returns (ok, message)."""
+def contract_check(ctx, name, symbols=1):
+    """node bench/peers/check.mjs against a fresh server; returns (ok, message). With symbols > 1
+    (the coalesce scenario is selected) server and checker run --symbols: a superset of the
+    one-symbol check (BTCUSDT is the first of them, the private streams are the same)."""
     checker = os.path.join(ctx.paths.peers, "check.mjs")
     if not ctx.paths.node or not os.path.isfile(checker):
         return None, "checker not run (no node or no bench/peers/check.mjs)"
@@ -138,13 +145,14 @@ def contract_check(ctx, name):
     logp = os.path.join(ctx.out, f"check.{name}.log")
     try:
         srv = start_server(name, ctx.paths, ctx.registry, os.path.join(ctx.out,
-                           f"check.{name}.server.log"), ctx.secret, 10, 1, SERVER_CPU)
+                           f"check.{name}.server.log"), ctx.secret, 10, 1, SERVER_CPU,
+                           symbols=symbols)
     except HarnessError as e:
         return False, f"server start: {e}"
     try:
         argv = ["taskset", "-c", str(LOADGEN_CPU), ctx.paths.node, checker, "--port",
                 str(srv.port), "--secret", ctx.secret, "--ticker-hz", "10", "--private-hz", "1",
-                "--clients", "20", "--duration-ms", "3000"]
+                "--clients", "20", "--duration-ms", "3000", "--symbols", str(symbols)]
         child = ctx.registry.start("check", argv, logp, cwd=ctx.paths.repo)
         try:
             rc = child.popen.wait(timeout=90)
@@ -217,6 +225,7 @@ def _main(a, repo, build_dir, out, started, registry):
     ctx.loadgen_cpu = LOADGEN_CPU
     ctx.settle_s = MODES[a.mode]["settle_s"]
     ctx.flask_async_mode = None
+    ctx.flush_window_us = a.flush_window_us if a.flush_window_us >= 0 else None
     if os.cpu_count() < 2:
         raise HarnessError("needs at least 2 CPUs (server on core 0, load generator on core 1)")
     for exe in (ctx.paths.loadgen, ctx.paths.floor):
@@ -239,6 +248,7 @@ def _main(a, repo, build_dir, out, started, registry):
     summary = dict(mode=a.mode, started_utc=started.strftime("%Y-%m-%d %H:%M:%S UTC"),
                    argv=sys.argv[1:], servers=servers, skipped=skipped, scenarios=a.scenarios,
                    notes=a.note, server_cpu=SERVER_CPU, loadgen_cpu=LOADGEN_CPU,
+                   flush_window_us=ctx.flush_window_us if "coalesce" in a.scenarios else None,
                    machine=machine.machine_info(), versions=machine.versions(ctx.paths),
                    floor={}, checks={}, runs=[])
 
@@ -260,7 +270,7 @@ def _main(a, repo, build_dir, out, started, registry):
 
     if not a.no_check:
         for name in servers:
-            ok, msg = contract_check(ctx, name)
+            ok, msg = contract_check(ctx, name, COALESCE_SYMBOLS if "coalesce" in a.scenarios else 1)
             summary["checks"][name] = dict(ok=ok, message=msg)
             log(f"contract check {name}: {msg}")
         save()

@@ -13,23 +13,28 @@ import time
 from .procs import HarnessError
 from .servers import start_server
 
-SCENARIOS = ("idle", "fanout", "private", "storm", "slow")
+SCENARIOS = ("idle", "fanout", "private", "storm", "slow", "coalesce")
+
+# The coalesce scenario: several tickers changing together at 100 Hz, so a server has more than one
+# frame pending per connection at once (the case write coalescing is for).
+COALESCE_HZ = 100
+COALESCE_SYMBOLS = 4
 
 # Per mode: load generator windows (s), bounds (s) and the client counts of every scenario.
 # 100 Hz stops at 1k (quick) / 2k (full) clients: the load generator has one core and receives
 # about 100-200k msgs/s there; 5k clients at 100 Hz (500k msgs/s) overran it for every server.
 MODES = {
     "smoke": dict(warmup_s=1, duration_s=1, timeout_s=20, settle_s=0.2, connect_rate=0,
-                  idle=[20], fanout=[(10, 20)], private=[10], storm=[20], slow=[20],
+                  idle=[20], fanout=[(10, 20)], private=[10], storm=[20], slow=[20], coalesce=[20],
                   floor_connections=[20], floor_duration_s=1, jitter_ms=200),
     "quick": dict(warmup_s=2, duration_s=5, timeout_s=60, settle_s=0.5, connect_rate=2000,
                   idle=[1000, 5000], fanout=[(10, 1000), (10, 5000), (100, 1000)],
-                  private=[1000], storm=[2000], slow=[1000],
+                  private=[1000], storm=[2000], slow=[1000], coalesce=[250, 500],
                   floor_connections=None, floor_duration_s=2, jitter_ms=2000),
     "full": dict(warmup_s=3, duration_s=15, timeout_s=120, settle_s=1.0, connect_rate=2000,
                  idle=[1000, 10000, 19000],
                  fanout=[(10, 1000), (10, 5000), (10, 10000), (100, 1000), (100, 2000)],
-                 private=[5000], storm=[10000], slow=[1000],
+                 private=[5000], storm=[10000], slow=[1000], coalesce=[250, 500],
                  floor_connections=None, floor_duration_s=2, jitter_ms=2000),
 }
 
@@ -41,7 +46,8 @@ def points(mode, scenarios):
     m = MODES[mode]
     base = dict(warmup_s=m["warmup_s"], duration_s=m["duration_s"], timeout_s=m["timeout_s"],
                 connect_rate=m["connect_rate"], max_pending=MAX_PENDING, slow_fraction=0.0,
-                storm=False, jitter_ms=0, ticker_hz=0, private_hz=0, subscribe="ticker")
+                storm=False, jitter_ms=0, ticker_hz=0, private_hz=0, subscribe="ticker",
+                symbols=1, flush_window_us=None)
     out = []
     for sc in SCENARIOS:
         if sc not in scenarios:
@@ -73,6 +79,13 @@ def points(mode, scenarios):
                     out.append(dict(base, scenario=sc, key=f"slow-{n}-{int(frac * 100)}pct",
                                     label=f"ticker 10 Hz, {n} clients, {int(frac * 100)}% slow",
                                     clients=n, users=n, ticker_hz=10, slow_fraction=frac))
+        elif sc == "coalesce":
+            # tradepushd gets --flush-window-us (bench/run's option) through run_point.
+            for n in m["coalesce"]:
+                out.append(dict(base, scenario=sc, key=f"coalesce-{COALESCE_HZ}hz-{COALESCE_SYMBOLS}sym-{n}",
+                                label=f"ticker {COALESCE_HZ} Hz × {COALESCE_SYMBOLS} symbols, {n} clients",
+                                clients=n, users=n, ticker_hz=COALESCE_HZ,
+                                symbols=COALESCE_SYMBOLS))
     return out
 
 
@@ -82,7 +95,7 @@ def floor_connection_counts(mode, scenarios):
         return list(m["floor_connections"])
     counts = set()
     for p in points(mode, scenarios):
-        if p["scenario"] in ("fanout", "private", "slow"):
+        if p["scenario"] in ("fanout", "private", "slow"):  # coalesce is compared with Node, not the floor
             counts.add(p["clients"])
     if not counts:
         counts.add(1000)
@@ -99,6 +112,8 @@ def loadgen_argv(paths, point, port, secret, json_path, cpu):
             "--slow-fraction", str(point["slow_fraction"]),
             "--cpu", str(cpu), "--json", json_path, "--quiet",
             "--timeout-s", str(point["timeout_s"])]
+    if point.get("symbols", 1) != 1:
+        argv += ["--symbols", str(point["symbols"])]
     if point["storm"]:
         argv += ["--storm", "--jitter-ms", str(point["jitter_ms"])]
     return argv
@@ -121,11 +136,18 @@ def run_point(point, server_name, ctx, out_dir):
     """One server at one point. Returns the run record (never raises for a server's failure;
     raises HarnessError when the harness itself cannot go on)."""
     tag = f"{point['key']}.{server_name}"
+    # Write coalescing's flush window is tradepushd's option, given only in the coalesce scenario.
+    # Smoke runs check the harness and the servers' --symbols, not performance: no flush window.
+    flush_window_us = None
+    if point["scenario"] == "coalesce" and server_name == "tradepushd" and ctx.mode != "smoke":
+        flush_window_us = getattr(ctx, "flush_window_us", None)
     rec = dict(scenario=point["scenario"], point=point["key"], label=point["label"],
                server=server_name, params={k: point[k] for k in (
                    "clients", "users", "subscribe", "ticker_hz", "private_hz", "slow_fraction",
-                   "storm", "jitter_ms", "connect_rate", "warmup_s", "duration_s", "timeout_s")},
+                   "storm", "jitter_ms", "connect_rate", "warmup_s", "duration_s", "timeout_s",
+                   "symbols")},
                status="ok", errors=[], files={})
+    rec["params"]["flush_window_us"] = flush_window_us
     srv_log = os.path.join(out_dir, f"{tag}.server.log")
     lg_log = os.path.join(out_dir, f"{tag}.loadgen.log")
     lg_json = os.path.join(out_dir, f"{tag}.loadgen.json")
@@ -135,7 +157,8 @@ def run_point(point, server_name, ctx, out_dir):
         os.unlink(lg_json)
     try:
         srv = start_server(server_name, ctx.paths, ctx.registry, srv_log, ctx.secret,
-                           point["ticker_hz"], point["private_hz"], ctx.server_cpu)
+                           point["ticker_hz"], point["private_hz"], ctx.server_cpu,
+                           symbols=point.get("symbols", 1), flush_window_us=flush_window_us)
     except HarnessError as e:
         rec["status"] = "failed"
         rec["errors"].append(f"server start: {e}")

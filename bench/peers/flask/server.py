@@ -5,7 +5,7 @@ Written like the original Python server (docs: /work/shared/DESIGN.md section 1)
 Socket.IO room per user and stream, background tasks that push to the rooms with socketio.emit(..., to=room).
 The scripted upstream is the one of bench/plugin/bench_exchange.cpp (same numbers, same timers).
 
-usage: /usr/bin/python3 server.py --port P [--secret S] [--ticker-hz 10] [--private-hz 1]
+usage: /usr/bin/python3 server.py --port P [--secret S] [--ticker-hz 10] [--private-hz 1] [--symbols 1]
                                   [--async-mode gevent|eventlet]
 Prints "PID <pid>" and "READY <port>" on stdout; exits on SIGTERM/SIGINT with status 0.
 Run it with Debian's /usr/bin/python3 (python3-flask-socketio, python3-gevent, python3-gevent-websocket,
@@ -21,12 +21,15 @@ def parse_args():
     p.add_argument("--secret", default="bench-secret-0123456789abcdef0123456789")
     p.add_argument("--ticker-hz", type=int, default=10)
     p.add_argument("--private-hz", type=int, default=1)
+    p.add_argument("--symbols", type=int, default=1)
     p.add_argument("--async-mode", choices=["gevent", "eventlet"], default="gevent")
     a = p.parse_args()
     if not 0 <= a.ticker_hz <= 1000:
         p.error("--ticker-hz must be 0..1000")
     if not 0 <= a.private_hz <= 100:
         p.error("--private-hz must be 0..100")
+    if not 1 <= a.symbols <= 64:
+        p.error("--symbols must be 1..64")
     if not 0 <= a.port <= 65535:
         p.error("--port must be 0..65535")
     return a
@@ -147,8 +150,9 @@ class Ticker:
         self.envelope = None
         self.change(0)
 
-    def change(self, n):
-        us = realtime_us()
+    def change(self, n, us=None):
+        if us is None:
+            us = realtime_us()
         p = 970000 + n % 2000
         self.changes = n
         self.seq += 1
@@ -269,8 +273,10 @@ def ticker_loop():
     due = time.monotonic() + period
     while True:
         socketio.sleep(max(due - time.monotonic(), 0))
+        # Every open ticker changes at the same instant (one emit_us per tick, CONTRACT.md --symbols).
+        us = realtime_us()
         for t in list(tickers.values()):
-            t.change(t.changes + 1)
+            t.change(t.changes + 1, us)
             socketio.emit("ticker", t.envelope, to=t.room)
         now = time.monotonic()
         due += period
@@ -359,7 +365,8 @@ def stop(*_):
 
 
 def main():
-    print(f"flask peer: async_mode={ARGS.async_mode}, ticker_hz={ARGS.ticker_hz}, private_hz={ARGS.private_hz}",
+    print(f"flask peer: async_mode={ARGS.async_mode}, ticker_hz={ARGS.ticker_hz}, private_hz={ARGS.private_hz}, "
+          f"symbols={ARGS.symbols}",
           file=sys.stderr, flush=True)
     if ARGS.async_mode == "eventlet":
         import eventlet.wsgi

@@ -2,7 +2,7 @@
 // server is normally written (auth middleware, rooms, io.to(room).emit), with the scripted upstream of
 // bench/plugin/bench_exchange.cpp (same numbers, same timers).
 //
-// usage: node server.mjs --port P [--secret S] [--ticker-hz 10] [--private-hz 1]
+// usage: node server.mjs --port P [--secret S] [--ticker-hz 10] [--private-hz 1] [--symbols 1]
 // Prints "PID <pid>" and "READY <port>" on stdout; exits cleanly on SIGTERM/SIGINT.
 import http from "node:http";
 import crypto from "node:crypto";
@@ -25,6 +25,13 @@ const port = intArg("port", 0, 65535);
 const secret = args.secret ?? "bench-secret-0123456789abcdef0123456789";
 const tickerHz = intArg("ticker-hz", 10, 1000);
 const privateHz = intArg("private-hz", 1, 100);
+// The upstream's tickers are BTCUSDT, SYM1USDT … SYM<N-1>USDT (CONTRACT.md); like the others, this server
+// opens any ticker on its first subscribe, so N is only checked (the one timer does the rest).
+const symbolCount = intArg("symbols", 1, 64);
+if (symbolCount < 1) {
+    console.error("server.mjs: --symbols must be an integer 1..64");
+    process.exit(2);
+}
 const EXCHANGE = "bench";
 const ACCOUNT = "main";
 const TYPES = ["balance", "positions", "pnl", "orders"];
@@ -70,8 +77,7 @@ function tickerData(symbol, n, emitUs) {
     };
 }
 
-function changeTicker(t, n) {
-    const us = realtimeUs();
+function changeTicker(t, n, us = realtimeUs()) {
     t.changes = n;
     t.seq += 1;
     t.envelope = {
@@ -102,8 +108,10 @@ function startTickerTimer() {
     tickerTimer = setTimeout(onTickerTick, period);
 }
 function onTickerTick() {
+    // Every open ticker changes at the same instant (one emit_us per tick, CONTRACT.md --symbols).
+    const us = realtimeUs();
     for (const t of tickers.values()) {
-        changeTicker(t, t.changes + 1);
+        changeTicker(t, t.changes + 1, us);
         io.to(t.room).emit("ticker", t.envelope);
     }
     const period = 1000 / tickerHz;

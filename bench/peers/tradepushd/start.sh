@@ -2,7 +2,10 @@
 # Runs tradepushd with the `bench` plugin as a benchmark server (bench/CONTRACT.md).
 #
 # Usage: start.sh --build-dir DIR --port P [--secret S] [--ticker-hz H] [--private-hz H] [--workers N]
-#                 [--plugin FILE]
+#                 [--plugin FILE] [--symbols N] [--flush-window-us N]
+#
+# --symbols N goes into the plugin's config ("symbols"); --flush-window-us N writes flush_window_us = N
+# into [server] (write coalescing; only written when given, so daemons without the key still start).
 #
 # Writes a config into a temporary directory, starts DIR/daemon/tradepushd in the background, prints
 #   PID <daemon pid>      (the process whose CPU and RSS are measured)
@@ -18,6 +21,8 @@ ticker_hz=10
 private_hz=1
 workers=1
 plugin=""
+symbols=""
+flush_window_us=""
 
 die() { printf 'start.sh: %s\n' "$*" >&2; exit 2; }
 
@@ -30,14 +35,16 @@ while [ $# -gt 0 ]; do
         --private-hz) private_hz="${2:?}"; shift 2 ;;
         --workers) workers="${2:?}"; shift 2 ;;
         --plugin) plugin="${2:?}"; shift 2 ;;
-        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+        --symbols) symbols="${2:?}"; shift 2 ;;
+        --flush-window-us) flush_window_us="${2:?}"; shift 2 ;;
+        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
         *) die "unknown argument: $1" ;;
     esac
 done
 
 [ -n "$build_dir" ] || die "--build-dir is required"
 [ -n "$port" ] || die "--port is required"
-for n in "$port" "$ticker_hz" "$private_hz" "$workers"; do
+for n in "$port" "$ticker_hz" "$private_hz" "$workers" ${symbols:+"$symbols"} ${flush_window_us:+"$flush_window_us"}; do
     [[ "$n" =~ ^[0-9]+$ ]] || die "not a non-negative integer: $n"
 done
 [ "${#secret}" -ge 32 ] || die "--secret must be at least 32 bytes (HS256 keys, RFC 7518)"
@@ -52,6 +59,12 @@ fi
 
 # 20 000 connections need as many descriptors.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+plugin_config="{\"ticker_hz\":$ticker_hz,\"private_hz\":$private_hz${symbols:+,\"symbols\":$symbols}}"
+server_extra=""
+if [ -n "$flush_window_us" ]; then
+    server_extra="flush_window_us = $flush_window_us"
+fi
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/tradepushd-bench.XXXXXX")"
 child=""
@@ -71,6 +84,7 @@ drain_spread_ms = 0
 close_timeout_ms = 1000
 drain_timeout_ms = 5000
 transports = ["polling", "websocket"]
+$server_extra
 
 [limits]
 max_pending_bytes = 4194304
@@ -98,7 +112,7 @@ run_dir = "$tmp/run"
 
 [[plugins.load]]
 file = "$(basename "$plugin")"
-config = '{"ticker_hz":$ticker_hz,"private_hz":$private_hz}'
+config = '$plugin_config'
 
 [admin]
 socket = ""
