@@ -472,6 +472,16 @@ TEST_CASE("a closed WebSocket whose client never answers is cut after close_time
 
 namespace {
 
+// No heartbeat within a test's lifetime: every frame a client reads is one the test caused.
+options
+quiet_options()
+{
+    auto o = test_options();
+    o.ping_interval = std::chrono::milliseconds(60000);
+    o.ping_timeout = std::chrono::milliseconds(60000);
+    return o;
+}
+
 // A WebSocket-only client of the echo server: connects, reads the open packet.
 struct ws_client {
     net::io_context c;
@@ -508,9 +518,7 @@ struct ws_client {
 TEST_CASE("flush window: pushes that meet in the window leave in one write, conflated per stream",
     "[engineio][server][flush]")
 {
-    auto opts = test_options();
-    opts.ping_interval = std::chrono::milliseconds(60000);
-    opts.ping_timeout = std::chrono::milliseconds(60000);
+    auto opts = quiet_options();
     opts.flush_window = std::chrono::milliseconds(40);
     fixture f(opts);
     ws_client c(f.srv->port());
@@ -537,9 +545,7 @@ TEST_CASE("flush window: pushes that meet in the window leave in one write, conf
 
 TEST_CASE("no flush window: every push is written at once", "[engineio][server][flush]")
 {
-    auto opts = test_options();
-    opts.ping_interval = std::chrono::milliseconds(60000);
-    opts.ping_timeout = std::chrono::milliseconds(60000);
+    auto opts = quiet_options();
     fixture f(opts);
     ws_client c(f.srv->port());
     auto const before = c.stats();
@@ -557,9 +563,7 @@ TEST_CASE("no flush window: every push is written at once", "[engineio][server][
 
 TEST_CASE("max_sessions: a handshake past the cap gets 503, a freed place is taken again", "[engineio][server][limits]")
 {
-    auto opts = test_options();
-    opts.ping_interval = std::chrono::milliseconds(60000);
-    opts.ping_timeout = std::chrono::milliseconds(60000);
+    auto opts = quiet_options();
     opts.max_sessions = 2;
     fixture f(opts);
     auto a = std::make_unique<ws_client>(f.srv->port());
