@@ -81,6 +81,26 @@ async function waitAuthsAbove(user, n, timeoutMs, what) {
   }
 }
 
+/** Private subscriptions the sim took so far (each private stream subscribes to "order" once). */
+const orderSubscribes = async () => (await sim.counters()).wsSubscribes?.order ?? 0;
+
+/**
+ * Waits until the sim took more than `n` private subscriptions: from then on it pushes every account
+ * change to the stream. An authenticated stream is not ready yet: a fill between its auth and its
+ * subscribe only reaches the plugin through the REST refresh after the subscribe ack, and an order
+ * placed and filled in that window never shows in the open-orders stream (empty before and after), so
+ * no orders push follows it. Only one user's private stream comes up at a time in these tests.
+ */
+async function waitSubscribedAbove(n, timeoutMs, what) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const subs = await orderSubscribes();
+    if (subs > n) return subs;
+    if (Date.now() > deadline) throw new Error(`${what}: no new private subscribe within ${timeoutMs} ms (${subs})`);
+    await sleep(20);
+  }
+}
+
 const restErrors = async (code) => (await sim.counters()).restErrors?.[code] ?? 0;
 
 for (const skewMs of [30000, -30000]) {
@@ -111,8 +131,10 @@ for (const skewMs of [30000, -30000]) {
       await fillAndExpectPushes(c, 'skew', `skew ${skewMs}`);
       // A new session (resubscribe: reset_user and a fresh session) authenticates and gets all snapshots.
       const auths0 = (await sim.counters()).wsAuthOk?.[keyOf('skew')] ?? 0;
+      const subs0 = await orderSubscribes();
       await subscribeTrading(c, TRADING_TYPES, SNAPSHOT_BOUND_MS);
       await waitAuthsAbove('skew', auths0, 3000 * SLOW, `skew ${skewMs}: the new session's private WebSocket`);
+      await waitSubscribedAbove(subs0, 3000 * SLOW, `skew ${skewMs}: the new session's private WebSocket`);
       await fillAndExpectPushes(c, 'skew', `skew ${skewMs}, new session`);
       // Absorbed without a lasting failure: any status the client saw ends in live.
       for (const [stream, s] of Object.entries(lastStatus(c, mark))) {
@@ -134,12 +156,14 @@ test('a session that starts under a skew the plugin has not seen yet gets its sn
     const errors0 = k0.restErrors?.['10002'] ?? 0;
     const authFail0 = (k0.wsAuthAttempts?.[keyOf('skew')] ?? 0) - (k0.wsAuthOk?.[keyOf('skew')] ?? 0);
     const auths0 = k0.wsAuthOk?.[keyOf('skew')] ?? 0;
+    const subs0 = k0.wsSubscribes?.order ?? 0;
     await sim.control('POST', '/sim/clock', { skewMs });
     const c = await Client.connect(d, 'skew');
     try {
       const mark = c.mark();
       const { lateness } = await subscribeTrading(c, TRADING_TYPES, 2 * SNAPSHOT_BOUND_MS);
       await waitAuthsAbove('skew', auths0, 3000 * SLOW, `cold skew ${skewMs}`);
+      await waitSubscribedAbove(subs0, 3000 * SLOW, `cold skew ${skewMs}`);
       await fillAndExpectPushes(c, 'skew', `cold skew ${skewMs}`);
       const k = await sim.counters();
       const authFail = (k.wsAuthAttempts?.[keyOf('skew')] ?? 0) - (k.wsAuthOk?.[keyOf('skew')] ?? 0);
@@ -199,6 +223,7 @@ for (const mode of ['abrupt', 'close']) {
       // The session's private WebSocket is up (authenticated and subscribed) before it is dropped.
       const auths0 = await waitAuthsAbove('drop', before, 3000 * SLOW, 'the session\'s private auth');
       await sleep(200);
+      const subs0 = await orderSubscribes();
       const mark = c.mark();
       await sim.control('POST', '/sim/ws/drop', { channel: 'private', user: 'drop', mode });
       const st = await waitStatus(c, mark, (s) => s.code === 'upstream_reconnecting', 3000 * SLOW, 'no upstream_reconnecting status');
@@ -209,6 +234,7 @@ for (const mode of ['abrupt', 'close']) {
       }, 10000 * SLOW, `streams not live again: ${JSON.stringify(statuses(c, mark))}`);
       // (The hub may call the streams live on reconciliation data before the new WebSocket is up.)
       await waitAuthsAbove('drop', auths0, 5000 * SLOW, `after the ${mode} drop`);
+      await waitSubscribedAbove(subs0, 5000 * SLOW, `after the ${mode} drop`);
       // Fresh data through the new private WebSocket.
       const ms = await fillAndExpectPushes(c, 'drop', `after the ${mode} drop`);
       console.log(`# ${mode} drop: fill -> pushes ${ms} ms after recovery`);
@@ -251,6 +277,7 @@ test('pings without pongs: the private WebSocket is replaced (upstream_reconnect
     await subscribeTrading(c, TRADING_TYPES, SNAPSHOT_BOUND_MS);
     const auths0 = await waitAuthsAbove('drop', before, 3000 * SLOW, 'the session\'s private auth');
     await sleep(200);
+    const subs0 = await orderSubscribes();
     const mark = c.mark();
     await sim.control('POST', '/sim/faults', { wsNoPong: true });
     // ping every 1 s, pong timeout 1 s.
@@ -262,6 +289,7 @@ test('pings without pongs: the private WebSocket is replaced (upstream_reconnect
       return Object.keys(last).length > 0 && Object.values(last).every((x) => x.state === 'live');
     }, 10000 * SLOW, `streams not live again: ${JSON.stringify(statuses(c, mark))}`);
     await waitAuthsAbove('drop', auths0, 5000 * SLOW, 'after the pong timeout');
+    await waitSubscribedAbove(subs0, 5000 * SLOW, 'after the pong timeout');
     console.log(`# no pongs: statuses ${JSON.stringify(statuses(c, 0).map((x) => [x.stream, x.state, x.code]))} (from index ${statuses(c, 0).length - statuses(c, mark).length})`);
     await fillAndExpectPushes(c, 'drop', 'after the pong timeout');
   } finally {

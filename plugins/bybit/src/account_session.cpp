@@ -194,6 +194,15 @@ void
 account_session::send_page(resource r)
 {
     auto& f = fetch_of(r);
+    if(!svc_.clock_ready(net_)) {
+        // A forced re-sync dropped the estimate between two pages (or before a paused list resumed):
+        // a timestamp from local time would only collect another 10002. The list starts over once
+        // the clock is back.
+        f.resume = false;
+        f.waiting_clock = true;
+        svc_.resync_clock(net_, false);
+        return;
+    }
     auto const& cfg = svc_.cfg();
     rest_call call;
     session_op purpose = session_op::http_wallet;
@@ -213,6 +222,7 @@ account_session::send_page(resource r)
 
     // Sign the query exactly as it goes on the wire, with a fresh timestamp (never replay a signature).
     auto const ts = svc_.server_now_ms(net_);
+    f.clock_generation = svc_.clock_generation(net_);
     auto const recv = static_cast<std::uint64_t>(cfg.recv_window.count());
     digest d{};
     if(svc_.host().hmac_sha256(api_secret_, rest_sign_payload(ts, api_key_, recv, call.query), d) != sdk::status::ok) {
@@ -342,6 +352,13 @@ account_session::on_rest_failure(resource r, failure const& fl, rate_limit_info 
         set_status(streams_of(r), sdk::stream_state::error, fl.code, fl.message);
         return;
     case failure_kind::clock:
+        if(f.clock_generation != svc_.clock_generation(net_) && svc_.clock_ready(net_)) {
+            // Signed before the latest sync: this answer refutes an estimate that is already gone.
+            // Forcing another re-sync would throw the fresh one away (and leave every signer of the
+            // environment without a clock meanwhile); signing again is enough.
+            start_fetch(r);
+            return;
+        }
         if(++f.clock_failures <= max_clock_failures) {
             f.waiting_clock = true;
             svc_.resync_clock(net_, true);
@@ -408,6 +425,7 @@ account_session::on_ws_lost(std::string const& reason)
     svc_.host().cancel(ping_timer_);
     ping_timer_ = 0;
     awaiting_pong_ = false;
+    auth_waits_clock_ = false;
     if(failed_ || stopped_)
         return;
     ws_state_ = ws_state::reconnect_wait;
@@ -438,23 +456,21 @@ account_session::on_ws_event(sdk::op op, sdk::ws_event_kind kind, std::string_vi
     if(op != ws_op_ || stopped_)
         return;
     switch(kind) {
-    case sdk::ws_event_kind::open: {
-        // A fresh `expires` on every (re)connect: a replayed auth frame would be refused.
-        auto const expires = svc_.server_now_ms(net_) + static_cast<std::uint64_t>(svc_.cfg().auth_expiry.count());
-        digest d{};
-        if(svc_.host().hmac_sha256(api_secret_, ws_sign_payload(expires), d) != sdk::status::ok) {
-            drop_ws("host HMAC service failed");
-            return;
-        }
-        if(svc_.host().ws_send(ws_op_, ws_auth_message(api_key_, expires, to_hex(d))) != sdk::status::ok) {
-            drop_ws("send failed");
-            return;
-        }
+    case sdk::ws_event_kind::open:
         ws_state_ = ws_state::authenticating;
-        // A server that never answers the handshake must not leave the session hanging.
+        // A server that never answers the handshake (or a clock that never comes back) must not
+        // leave the session hanging.
         arm_ping(svc_.cfg().request_timeout);
+        if(!svc_.clock_ready(net_)) {
+            // A forced re-sync is in flight (a 10002 elsewhere dropped the estimate while the socket
+            // opened): an `expires` from local time would be refused as "Params Error" by a skewed
+            // server and count against the key. Authenticate once the clock is back.
+            auth_waits_clock_ = true;
+            svc_.resync_clock(net_, false);
+            return;
+        }
+        send_auth();
         return;
-    }
     case sdk::ws_event_kind::text:
         on_ws_text(data);
         return;
@@ -465,6 +481,24 @@ account_session::on_ws_event(sdk::op op, sdk::ws_event_kind kind, std::string_vi
         on_ws_lost(data.empty() ? std::string("closed") : std::string(data.substr(0, 200)));
         return;
     }
+}
+
+void
+account_session::send_auth()
+{
+    auth_waits_clock_ = false;
+    // A fresh `expires` on every (re)connect: a replayed auth frame would be refused.
+    auto const expires = svc_.server_now_ms(net_) + static_cast<std::uint64_t>(svc_.cfg().auth_expiry.count());
+    digest d{};
+    if(svc_.host().hmac_sha256(api_secret_, ws_sign_payload(expires), d) != sdk::status::ok) {
+        drop_ws("host HMAC service failed");
+        return;
+    }
+    if(svc_.host().ws_send(ws_op_, ws_auth_message(api_key_, expires, to_hex(d))) != sdk::status::ok) {
+        drop_ws("send failed");
+        return;
+    }
+    auth_clock_generation_ = svc_.clock_generation(net_);
 }
 
 void
@@ -501,6 +535,12 @@ account_session::on_ws_text(std::string_view text)
                 return;
             }
             ws_state_ = ws_state::subscribing;
+            return;
+        }
+        if(auth_clock_generation_ != svc_.clock_generation(net_) && svc_.clock_ready(net_)) {
+            // The `expires` was computed before the latest sync: the refusal says nothing about the
+            // key, and the clock is already fresh. Reconnect without another forced re-sync.
+            drop_ws("auth refused under an outdated clock: " + safe_message(ret_msg));
             return;
         }
         if(++auth_failures_ >= max_auth_failures) {
@@ -716,6 +756,8 @@ account_session::on_clock_ready()
     if(ws_state_ == ws_state::waiting_clock) {
         ws_state_ = ws_state::idle;
         connect_ws();
+    } else if(auth_waits_clock_ && ws_op_ != 0) {
+        send_auth();
     }
 }
 

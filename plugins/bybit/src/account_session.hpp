@@ -6,10 +6,12 @@
 //
 // Lifecycle:
 //   start() -> REST snapshot of the requested streams (after the clock is synced) and WS connect
-//   WS: connecting -> (open) auth -> (auth ok) subscribe -> (ack) live -> REST refresh, pings
+//   WS: connecting -> (open, clock known) auth -> (auth ok) subscribe -> (ack) live -> REST refresh, pings
 //       any close / pong timeout / refusal -> stale status, reconnect after backoff with jitter
 //   REST failures -> auth/permission/restriction: error status, session stops for good;
-//                    10002: clock re-sync and retry; 10006/429/403: wait for the limit; others: backoff.
+//                    10002: clock re-sync and retry (a mere re-sign if the clock was re-synced since the
+//                    request was signed); 10006/429/403: wait for the limit; others: backoff.
+//   Nothing is signed (REST timestamp, WS `expires`) while the clock is unknown: it waits for the sync.
 
 #include "backoff.hpp"
 #include "config.hpp"
@@ -116,6 +118,7 @@ private:
         std::map<position_key, position> positions;
         std::map<std::string, order> orders;
         unsigned clock_failures{0};
+        std::uint64_t clock_generation{0}; // of the server clock the last page was signed with
         backoff retry{backoff_config{}, 0};
     };
     // What a stream's client was last told.
@@ -136,6 +139,7 @@ private:
     void schedule_retry(resource r, std::chrono::milliseconds delay);
 
     void connect_ws();
+    void send_auth();
     void on_ws_text(std::string_view text);
     void on_ws_lost(std::string const& reason);
     void drop_ws(std::string const& reason);
@@ -179,6 +183,8 @@ private:
     sdk::op reconnect_timer_{0};
     sdk::op reconcile_timer_{0};
     bool awaiting_pong_{false};
+    bool auth_waits_clock_{false};       // the socket is open, the auth frame waits for a clock re-sync
+    std::uint64_t auth_clock_generation_{0}; // of the server clock the last auth frame was signed with
     unsigned auth_failures_{0};
     std::uint64_t req_counter_{0};
     backoff ws_backoff_;

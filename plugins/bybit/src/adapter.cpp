@@ -382,6 +382,12 @@ adapter::server_now_ms(network n)
     return c.estimate.server_now(host_.wall_ms());
 }
 
+std::uint64_t
+adapter::clock_generation(network n) const
+{
+    return clocks_[static_cast<std::size_t>(n)].generation;
+}
+
 void
 adapter::resync_clock(network n, bool force)
 {
@@ -450,6 +456,7 @@ adapter::on_clock_http(network n, sdk::op op, sdk::http_response const& response
     auto const elapsed_ms = static_cast<double>(response.elapsed.count()) / 1e6;
     c.estimate.add_sample(received - elapsed_ms, received, *server);
     c.last_sync = host_.now();
+    ++c.generation;
     c.retry.reset();
     host_.metric("bybit_clock_offset_ms", sdk::metric_kind::gauge, static_cast<double>(c.estimate.offset_ms()));
     std::vector<account_session*> waiting;

@@ -63,6 +63,7 @@ public:
     config const& cfg() const noexcept override { return cfg_; }
     bool clock_ready(network n) const override;
     std::uint64_t server_now_ms(network n) override;
+    std::uint64_t clock_generation(network n) const override;
     void resync_clock(network n, bool force) override;
     mark_map const& marks(network n) const override;
     void mark_interest(network n, std::string const& symbol, bool add) override;
@@ -85,6 +86,7 @@ private:
         sdk::op op{0};
         sdk::op retry_timer{0};
         std::chrono::nanoseconds last_sync{0};
+        std::uint64_t generation{0}; // successful syncs so far
         backoff retry{backoff_config{}, 0};
     };
     enum class clock_op : unsigned { http = 1, retry_timer = 2 };

@@ -35,8 +35,12 @@ public:
     virtual config const& cfg() const noexcept = 0;
     /// True when the server clock offset of `n` is known.
     virtual bool clock_ready(network n) const = 0;
-    /// Bybit's time now (local wall clock + offset), in ms.
+    /// Bybit's time now (local wall clock + offset), in ms. Only meaningful while clock_ready(n): without
+    /// an estimate it is plain local time, which a skewed server refuses.
     virtual std::uint64_t server_now_ms(network n) = 0;
+    /// Counts the successful syncs of `n`. A request signed under an older generation that comes back
+    /// with a clock error says nothing about the current estimate (it predates it).
+    virtual std::uint64_t clock_generation(network n) const = 0;
     /// Asks for a clock (re)sync of `n`; sessions of `n` get on_clock_ready() when it succeeds.
     /// `force` discards the current estimate first (after a 10002).
     virtual void resync_clock(network n, bool force) = 0;

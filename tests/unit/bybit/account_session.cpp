@@ -289,6 +289,53 @@ TEST_CASE("10002: the clock is re-synced and the request re-signed with a fresh 
     CHECK(r.fh.statuses().empty());
 }
 
+TEST_CASE("10002 for a request signed before the latest re-sync: re-signed and the fresh clock kept")
+{
+    rig r;
+    open_and_sync(r);
+    auto const wallet = r.one("http", "/v5/account/wallet-balance");
+    auto const positions = r.one("http", "/v5/position/list");
+    auto const skewed = err_body(10002, "invalid request, please check your server timestamp or recv_window param. "
+                                        "req_timestamp[1],server_timestamp[2],recv_window[5000]");
+    // Both went out with the +2 s clock; the server is 32 s ahead by now. The first 10002 re-syncs ...
+    r.http(wallet, 200, skewed);
+    r.answer_time(32000);
+    auto const wallet2 = r.one("http", "/v5/account/wallet-balance");
+    // ... and the one that crossed that re-sync is only signed again: a second forced re-sync would drop
+    // the fresh estimate and leave the private stream's auth without a clock meanwhile.
+    r.http(positions, 200, skewed);
+    CHECK(r.fh.live("http", "/v5/market/time").empty());
+    auto const positions2 = r.one("http", "/v5/position/list");
+    CHECK(positions2.header("X-BAPI-TIMESTAMP") == std::to_string(r.fh.wall_ms + 32000));
+    r.http(wallet2, 200, read_fixture("rest_wallet_balance_unified.docs.json"));
+    r.http(positions2, 200, positions_body);
+    CHECK(r.fh.data_of(TRADEPUSH_STREAM_POSITIONS).size() == 1);
+    CHECK(r.fh.statuses().empty());
+}
+
+TEST_CASE("the private stream opens during a forced re-sync: it authenticates once the clock is back")
+{
+    rig r;
+    open_and_sync(r);
+    auto const ws = r.one("ws", "/v5/private");
+    // A 10002 forces a re-sync: until it answers there is no server clock to take `expires` from.
+    r.http(r.one("http", "/v5/account/wallet-balance"), 200,
+        err_body(10002, "invalid request, please check your server timestamp or recv_window param. "
+                        "req_timestamp[1],server_timestamp[2],recv_window[5000]"));
+    REQUIRE(r.fh.live("http", "/v5/market/time").size() == 1);
+    r.ws(ws, sdk::ws_event_kind::open);
+    // Local time + 10 s would be in the past of a server 32 s ahead: "Params Error", counted against the key.
+    CHECK(r.fh.sent_on(ws.op).empty());
+    r.answer_time(32000);
+    auto const sent = r.fh.sent_on(ws.op);
+    REQUIRE(sent.size() == 1);
+    CHECK(sent[0].find(std::to_string(r.fh.wall_ms + 32000 + 10000)) != std::string::npos);
+    r.ws(ws, sdk::ws_event_kind::text, read_fixture("ws_auth_success.docs.json"));
+    r.ws(ws, sdk::ws_event_kind::text, read_fixture("ws_subscribe_ack_private.docs.json"));
+    CHECK(r.a.find_session("u1", "main")->ws() == ws_state::live);
+    CHECK(!r.fh.find(ws.op)->cancelled);
+}
+
 TEST_CASE("10006: stale with rate_limited, retry at the reset time, live again after")
 {
     rig r;
