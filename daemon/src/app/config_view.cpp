@@ -73,7 +73,8 @@ config_view(config::daemon_config const& cfg)
         {"allow_polling", cfg.engineio.allow_polling}, {"max_pending_bytes", cfg.engineio.max_pending_bytes},
         {"slow_consumer_timeout_ms", ms(cfg.engineio.slow_consumer_timeout)},
         {"close_timeout_ms", ms(cfg.engineio.close_timeout)},
-        {"flush_window_us", static_cast<std::int64_t>(cfg.engineio.flush_window.count())}, {"socket_send_buffer", cfg.engineio.socket_send_buffer},
+        {"flush_window_us", static_cast<std::int64_t>(cfg.engineio.flush_window.count())},
+        {"socket_send_buffer", cfg.engineio.socket_send_buffer},
         {"connect_timeout_ms", ms(cfg.connect_timeout)}, {"drain_spread_ms", ms(cfg.drain.spread)},
         {"drain_timeout_ms", ms(cfg.drain.timeout)}};
     o["limits"] = json::object{{"max_symbols_per_request", cfg.limits.max_symbols_per_request},

@@ -50,6 +50,9 @@ render_metrics(metrics_snapshot const& m)
         static_cast<double>(e.http_connections));
     single(w, "tradepushd_sessions_opened_total", "counter", "Engine.IO sessions opened.",
         static_cast<double>(e.sessions_opened));
+    single(w, "tradepushd_connections_refused_full_total", "counter",
+        "Handshakes answered 503 because [limits] max_connections was reached.",
+        static_cast<double>(e.refused_full));
     single(w, "tradepushd_users", "gauge", "Users with at least one attached connection.",
         static_cast<double>(h.users));
     w.family("tradepushd_subscriptions", "gauge", "Subscriptions (connection, stream) by stream type.");
@@ -65,9 +68,6 @@ render_metrics(metrics_snapshot const& m)
 
     // Pushes.
     single(w, "tradepushd_pushes_total", "counter", "Messages handed to connections.", static_cast<double>(h.pushes));
-    single(w, "tradepushd_connections_refused_full_total", "counter",
-        "Handshakes answered 503 because [limits] max_connections was reached.",
-        static_cast<double>(e.refused_full));
     single(w, "tradepushd_ws_writes_total", "counter",
         "WebSocket writes carrying pushes; several pushes meeting in [server] flush_window_us share one.",
         static_cast<double>(e.ws_writes));

@@ -49,8 +49,8 @@ private:
 
     static constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
-    // Sent items are dropped from the front by advancing head_; the storage is released (or
-    // compacted) when the queue empties.
+    // Sent items are dropped from the front by advancing head_; their slots are compacted away once
+    // they are the larger part, and the storage is released when the queue empties.
     std::vector<item> items_;
     std::size_t head_ = 0;
     // key -> position in items_; only while the queue is longer than scan_limit.
