@@ -45,10 +45,32 @@ fi
 
 # ccache across clones: CI builds a fresh clone at another path, so hash paths relative to the clone
 # and not the build directory itself (debug info may then name the first clone's paths; harmless for
-# tests). Three presets of Boost-heavy objects need more than ccache's default 5 GB.
+# tests). The three presets' objects take a few GB compressed; 10 GB leaves room for a few
+# revisions without letting the cache fill a small disk.
 export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$repo_root}"
 export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
-export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-20G}"
+export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-10G}"
+
+# A full disk shows up far from its cause (the compiler's "No space left on device", dwz's
+# "elf_update failed" while packaging), so say up front when the build trees may not fit.
+# Measured sizes of build/<preset> from scratch, in MiB.
+preset_mib() {
+    case "$1" in
+        release) echo 1900 ;;
+        asan) echo 3100 ;;
+        tsan) echo 1900 ;;
+        *) echo 1500 ;;
+    esac
+}
+need_mib=0
+for preset in "${presets[@]}"; do
+    [ -d "$repo_root/build/$preset" ] || need_mib=$((need_mib + $(preset_mib "$preset")))
+done
+free_mib="$(df -Pm "$repo_root" | awk 'NR == 2 { print $4 }')"
+if [ -n "$free_mib" ] && [ "$need_mib" -gt 0 ] && [ "$free_mib" -lt $((need_mib + 1024)) ]; then
+    say "warning: ${free_mib} MiB free on the disk holding $repo_root; building ${presets[*]} from scratch" \
+        "takes about ${need_mib} MiB plus ccache growth and test scratch files"
+fi
 
 # Sanitizer behaviour for anything run under the asan/tsan builds; the test presets set the same,
 # these cover programs started outside ctest. Caller-provided values win.
@@ -73,6 +95,9 @@ logged() {
     fi
     printf 'run-tests: command failed: %s (full log: %s)\n' "$*" "$log" >&2
     tail -n 80 "$log" >&2
+    if grep -q 'No space left on device' "$log"; then
+        printf 'run-tests: the disk is full: %s\n' "$(df -Ph "$repo_root" | awk 'NR == 2 { print $4 " free of " $2 " on " $6 }')" >&2
+    fi
     return 1
 }
 
@@ -121,6 +146,10 @@ for preset in "${presets[@]}"; do
     else
         summary+=("preset $preset: FAILED ($passed passed, $failed failed, ctest exit $test_rc, ${elapsed}s)")
         status=1
+        left_mib="$(df -Pm "$repo_root" | awk 'NR == 2 { print $4 }')"
+        if [ -n "$left_mib" ] && [ "$left_mib" -lt 1024 ]; then
+            say "note: only ${left_mib} MiB left on the disk; failures above may be a full disk"
+        fi
     fi
 done
 
