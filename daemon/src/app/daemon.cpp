@@ -188,16 +188,23 @@ daemon::impl::plugins_json() const
 void
 daemon::impl::arm_trim()
 {
-    // After a wave of disconnects, hand freed heap back to the kernel so RSS returns to baseline
-    // (glibc keeps freed chunks otherwise). Cheap to check, done only when sessions dropped a lot.
+    // Hand freed heap back to the kernel (glibc keeps freed chunks otherwise) after a wave of
+    // disconnects, so RSS returns to baseline, and after a wave of handshakes: each one's HTTP
+    // request and upgrade buffers are freed once its session runs, but a storm's worth of them
+    // would stay resident (about 0.6 KB per connection after 1000 at once). Cheap to check, done
+    // only after such a wave.
     trim_timer.expires_after(std::chrono::seconds(5));
     trim_timer.async_wait([this](boost::system::error_code ec) {
         if(ec)
             return;
-        auto const now = eio->stats().sessions;
-        if(now + 1000 <= sessions_at_last_trim || now * 4 < sessions_at_last_trim * 3)
+        auto const st = eio->stats();
+        auto const now = st.sessions;
+        bool const dropped = now + 1000 <= sessions_at_last_trim || now * 4 < sessions_at_last_trim * 3;
+        bool const opened = st.sessions_opened >= opened_at_last_trim + 500;
+        if(dropped || opened)
             ::malloc_trim(0);
         sessions_at_last_trim = now;
+        opened_at_last_trim = st.sessions_opened;
         arm_trim();
     });
 }

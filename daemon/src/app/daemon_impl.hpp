@@ -83,6 +83,7 @@ struct daemon::impl {
     std::chrono::steady_clock::time_point started_at = std::chrono::steady_clock::now();
     net::steady_timer trim_timer{control};
     std::size_t sessions_at_last_trim = 0;
+    std::uint64_t opened_at_last_trim = 0;
     std::promise<void> stopped;
     std::atomic<bool> stopping{false};
     /// The drain's window, written before `stopped` is set (SIGTERM: the config's; admin `drain`: its

@@ -14,7 +14,6 @@
 
 #include <algorithm>
 #include <limits>
-#include <cctype>
 
 #include <unistd.h>
 
@@ -28,17 +27,6 @@ constexpr std::chrono::seconds read_timeout{60};
 // A connection closed after an error answer reads (and drops) at most this much, for at most this long.
 constexpr std::size_t max_drain = 64 * 1024 * 1024;
 constexpr std::chrono::seconds drain_timeout{5};
-
-std::string
-lower(std::string_view s)
-{
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
-// Headers the layer above may need later; the rest is not kept, to keep idle sessions small.
-constexpr std::string_view kept_headers[] = {"authorization", "origin", "user-agent", "x-forwarded-for", "cookie"};
 
 std::string
 websocket_accept_key(std::string_view key)
@@ -245,16 +233,8 @@ http_connection::handshake(endpoint_entry const& ep, request& req, std::string_v
     handshake_info hs;
     beast::error_code ec;
     hs.remote = stream_.socket().remote_endpoint(ec);
-    auto const target = req.target();
-    hs.path = std::string(target.substr(0, target.find('?')));
-    if(auto parsed = boost::urls::parse_origin_form(target))
-        for(auto const& param : parsed->params())
-            hs.query.emplace(param.key, param.value);
-    for(auto const& field : req) {
-        auto name = lower(field.name_string());
-        if(std::find(std::begin(kept_headers), std::end(kept_headers), name) != std::end(kept_headers))
-            hs.headers.emplace(std::move(name), std::string(field.value()));
-    }
+    if(auto const it = req.find(http::field::authorization); it != req.end())
+        hs.authorization = std::string(it->value());
 
     std::optional<std::string> upgrade_response;
     if(transport == "websocket") {

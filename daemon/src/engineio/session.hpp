@@ -7,7 +7,6 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -29,14 +28,12 @@ public:
     virtual void on_close(std::string_view reason) = 0;
 };
 
-/// What the client sent when the session was opened.
+/// What a session keeps of its opening request: only what the layers above read. It lives as long
+/// as the connection, so a browser's cookies and user agent would be paid for by every idle client.
 struct handshake_info {
     net::ip::tcp::endpoint remote;
-    std::string path;
-    /// Decoded query parameters (EIO, transport, t, ...).
-    std::map<std::string, std::string, std::less<>> query;
-    /// Request headers, names lower-cased.
-    std::map<std::string, std::string, std::less<>> headers;
+    /// The Authorization header's value, "" when absent: a token carrier besides the CONNECT auth.
+    std::string authorization;
 };
 
 /// Counters a session keeps for tests, metrics and slow-consumer handling.
@@ -59,7 +56,7 @@ public:
     virtual std::string const& id() const noexcept = 0;
     /// The shard executor this session lives on.
     virtual net::any_io_executor get_executor() const = 0;
-    /// Handshake request details (headers, query, peer).
+    /// What the session kept of its opening request (peer, Authorization).
     virtual handshake_info const& handshake() const noexcept = 0;
     /// "polling" or "websocket".
     virtual std::string_view transport() const noexcept = 0;

@@ -40,7 +40,6 @@ session_impl::session_impl(server_core& server, shard_state& shard, options cons
     , sid_(std::move(sid))
     , handshake_(std::move(hs))
     , heartbeat_(shard.ioc)
-    , upgrade_timer_(shard.ioc)
 {
 }
 
@@ -290,8 +289,8 @@ session_impl::attach_probe(std::shared_ptr<ws_transport> t)
     if(closed_ || websocket_ || probe_ || !opts_.allow_upgrades)
         return t->abort();
     probe_ = std::move(t);
-    upgrade_timer_.expires_after(opts_.upgrade_timeout);
-    upgrade_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    upgrade_timer_ = std::make_unique<net::steady_timer>(shard_.ioc, opts_.upgrade_timeout);
+    upgrade_timer_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
         if(!ec && self->probe_)
             self->abort_upgrade();
     });
@@ -301,7 +300,7 @@ void
 session_impl::abort_upgrade()
 {
     upgrading_ = false;
-    upgrade_timer_.cancel();
+    upgrade_timer_.reset();
     if(probe_) {
         probe_->abort();
         probe_.reset();
@@ -330,7 +329,7 @@ session_impl::on_ws_text(ws_transport* t, std::string& msg)
     }
     if(msg == "5" && upgrading_) {
         upgrading_ = false;
-        upgrade_timer_.cancel();
+        upgrade_timer_.reset();
         ws_ = std::move(probe_);
         websocket_ = true;
         if(!pending_get_.expired())
@@ -369,7 +368,7 @@ session_impl::on_ws_closed(ws_transport* t, std::string_view reason)
     if(t == probe_.get()) {
         probe_.reset();
         upgrading_ = false;
-        upgrade_timer_.cancel();
+        upgrade_timer_.reset();
         return flush();
     }
     if(t == ws_.get()) {
@@ -459,7 +458,7 @@ session_impl::finish_close(std::string_view reason, bool release_get_with_noop, 
     closed_ = true;
     auto self = shared_from_this();
     heartbeat_.cancel();
-    upgrade_timer_.cancel();
+    upgrade_timer_.reset();
     queue_.clear();
     // A parked GET learns the end: a close packet when the server closes, a noop when the client did.
     if(!pending_get_.expired())

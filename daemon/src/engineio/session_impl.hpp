@@ -110,7 +110,9 @@ private:
     net::steady_timer heartbeat_;
     bool awaiting_pong_ = false;
     std::chrono::steady_clock::time_point pong_deadline_{};
-    net::steady_timer upgrade_timer_;
+    /// Only while an upgrade probe is open (destroying it cancels the wait): most sessions never
+    /// upgrade, or did long ago.
+    std::unique_ptr<net::steady_timer> upgrade_timer_;
     std::chrono::steady_clock::time_point over_limit_since_{};
 };
 

@@ -118,6 +118,15 @@ ws_frame_parser::next(std::string_view& data)
     return ws_event::need_more;
 }
 
+void
+ws_frame_parser::release() noexcept
+{
+    if(message_opcode_ == 0 && stage_ == stage::header) {
+        std::string().swap(message_);
+        std::string().swap(control_);
+    }
+}
+
 ws_event
 ws_frame_parser::finish_frame()
 {

@@ -33,6 +33,10 @@ public:
     std::string const& control_payload() const noexcept { return control_; }
     /// Close code for ws_event::error, or the peer's code for ws_event::close (1005 if none).
     std::uint16_t close_code() const noexcept { return close_code_; }
+    /// Frees the payload buffers unless a fragmented message is being reassembled; message() and
+    /// control_payload() are then empty. For idle connections: most clients send a few messages
+    /// and then only read, and a kept buffer would stay as large as their biggest message.
+    void release() noexcept;
 
 private:
     enum class stage { header, ext_len, mask, payload };

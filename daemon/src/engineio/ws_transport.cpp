@@ -104,6 +104,7 @@ ws_transport::on_readable(boost::system::error_code ec)
         if(n < buf.size())
             break;
     }
+    parser_.release();
     do_wait_read();
 }
 
@@ -198,7 +199,7 @@ ws_transport::do_write()
             written = 0;
         if(written == total) {
             in_flight_.clear();
-            control_in_flight_.clear();
+            release_control();
             // Whoever queued while an earlier write was in flight hears that the socket is free;
             // the owner calling write() itself does not need to.
             if(!in_owner_write_ && !detached_)
@@ -227,7 +228,7 @@ ws_transport::on_write(boost::system::error_code ec)
 {
     writing_ = false;
     in_flight_.clear();
-    control_in_flight_.clear();
+    release_control();
     out_buffers_.clear();
     if(ec) {
         if(!detached_)
@@ -248,6 +249,14 @@ ws_transport::on_write(boost::system::error_code ec)
         return;
     if(auto owner = owner_.lock())
         owner->on_ws_written(this);
+}
+
+// The preamble (the 101 response and the open packet, a few hundred bytes) and control frames are
+// written once and rarely: their buffer is freed rather than kept for the connection's lifetime.
+void
+ws_transport::release_control() noexcept
+{
+    std::string().swap(control_in_flight_);
 }
 
 //------------------------------------------------------------------------------

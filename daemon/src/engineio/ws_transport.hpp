@@ -55,6 +55,7 @@ private:
     void on_readable(boost::system::error_code ec);
     void do_write();
     void on_write(boost::system::error_code ec);
+    void release_control() noexcept;
     void queue_control(std::uint8_t opcode, std::string_view payload);
     void fail(std::string_view reason);
     void do_linger();

@@ -52,7 +52,7 @@ gateway::on_connect(socketio::socket_ptr const& s, json::object const& auth)
     auto* shard = shard_of(*s);
     if(!shard)
         return s->reject("internal error");
-    auto const token = find_token(auth, s->session().handshake().headers);
+    auto const token = find_token(auth, s->session().handshake().authorization);
     auto const peer = s->session().handshake().remote;
     if(token.empty()) {
         spdlog::info("auth refused from {}: no_token", peer.address().to_string());

@@ -5,17 +5,14 @@
 namespace tradepush::gateway {
 
 std::string_view
-find_token(boost::json::object const& auth, std::map<std::string, std::string, std::less<>> const& headers) noexcept
+find_token(boost::json::object const& auth, std::string_view authorization) noexcept
 {
     if(auto const* t = auth.if_contains("token")) {
         if(auto const* s = t->if_string())
             return std::string_view(s->data(), s->size());
         return {};
     }
-    auto it = headers.find("authorization");
-    if(it == headers.end())
-        return {};
-    std::string_view v = it->second;
+    std::string_view v = authorization;
     // The scheme is case-insensitive (RFC 9110 §11.1).
     if(v.size() < 7)
         return {};

@@ -3,15 +3,13 @@
 
 #include <boost/json/object.hpp>
 
-#include <map>
-#include <string>
 #include <string_view>
 
 namespace tradepush::gateway {
 
 /// The bearer token of a connection: `auth.token` when present (a string), else the
-/// `Authorization: Bearer <jwt>` handshake header; empty when neither carries one.
-std::string_view find_token(boost::json::object const& auth,
-    std::map<std::string, std::string, std::less<>> const& headers) noexcept;
+/// `Authorization: Bearer <jwt>` handshake header (`authorization`, its value); empty when
+/// neither carries one.
+std::string_view find_token(boost::json::object const& auth, std::string_view authorization) noexcept;
 
 } // namespace tradepush::gateway

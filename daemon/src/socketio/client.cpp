@@ -21,7 +21,6 @@ client::client(std::shared_ptr<namespace_registry const> registry, engineio::ses
     : registry_(std::move(registry))
     , session_(std::move(session))
     , decoder_(registry_->opts.max_attachments)
-    , connect_timer_(session_->get_executor())
 {
 }
 
@@ -39,9 +38,9 @@ client::start()
     auto const timeout = registry_->opts.connect_timeout;
     if(timeout.count() <= 0)
         return;
-    connect_timer_.expires_after(timeout);
+    connect_timer_ = std::make_unique<net::steady_timer>(session_->get_executor(), timeout);
     // Weak: a pending timer must not keep a closed session's handler alive.
-    connect_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+    connect_timer_->async_wait([weak = weak_from_this()](boost::system::error_code ec) {
         if(ec)
             return;
         if(auto self = weak.lock())
@@ -175,7 +174,7 @@ client::socket_accepted() noexcept
     if(joined_)
         return;
     joined_ = true;
-    connect_timer_.cancel();
+    connect_timer_.reset();
 }
 
 void
@@ -192,7 +191,7 @@ client::on_close(std::string_view reason)
     if(closed_)
         return;
     closed_ = true;
-    connect_timer_.cancel();
+    connect_timer_.reset();
     decoder_.reset();
     // Detach everything first so handlers see a consistent picture (no socket of this session is
     // connected any more) whatever they call from on_disconnect.

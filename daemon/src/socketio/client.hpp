@@ -55,7 +55,8 @@ private:
     // Reset on close: the session owns us, so keeping it would be a cycle.
     engineio::session_ptr session_;
     decoder decoder_;
-    net::steady_timer connect_timer_;
+    /// Only until the first namespace is joined (destroying it cancels the wait).
+    std::unique_ptr<net::steady_timer> connect_timer_;
     bool joined_ = false;
     bool closed_ = false;
     std::map<std::string, std::shared_ptr<socket_impl>, std::less<>> sockets_;

@@ -109,3 +109,30 @@ TEST_CASE("ws parser: close frame carries the peer's code", "[ws]")
     CHECK(p.next(d) == ws_event::close);
     CHECK(p.close_code() == 1000);
 }
+
+TEST_CASE("ws parser: release frees the buffers between messages, never mid-message", "[ws]")
+{
+    ws_frame_parser p(100000);
+    std::string const big(4000, 'x');
+    auto bytes = client_frame(0x1, "4" + big);
+    std::string_view data(bytes);
+    REQUIRE(p.next(data) == ws_event::text);
+    CHECK(p.message().capacity() >= big.size());
+    p.release();
+    CHECK(p.message().empty());
+    CHECK(p.message().capacity() < 64);
+
+    // Half of a fragmented message, then release: the first half must survive.
+    auto first = client_frame(0x1, "4" + big, false);
+    auto rest = client_frame(0x0, "end", true);
+    std::string_view a(first);
+    REQUIRE(p.next(a) == ws_event::need_more);
+    p.release();
+    // Half of a frame's payload, then release: the partial payload must survive too.
+    std::string_view b(rest.data(), rest.size() - 1);
+    REQUIRE(p.next(b) == ws_event::need_more);
+    p.release();
+    std::string_view c(rest.data() + rest.size() - 1, 1);
+    REQUIRE(p.next(c) == ws_event::text);
+    CHECK(p.message() == "4" + big + "end");
+}

@@ -33,8 +33,6 @@ public:
         : ioc_(ioc)
         , async_close_(async_close)
     {
-        info_.path = "/socket.io/";
-        info_.query = {{"EIO", "4"}, {"transport", "websocket"}};
     }
 
     std::string const& id() const noexcept override { return id_; }
