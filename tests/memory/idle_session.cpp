@@ -3,6 +3,7 @@
 // most a third of Node socket.io's); this catches a per-session buffer or map creeping back in
 // without a benchmark run. Byte counts, not timings: nothing here depends on machine load.
 #include "engineio/server.hpp"
+#include "engineio/ws_test_client.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
@@ -77,32 +78,17 @@ struct echo_handler : session_handler {
     void on_close(std::string_view) override {}
 };
 
-struct ws_client {
-    net::io_context c;
-    websocket::stream<beast::tcp_stream> ws{c};
-    beast::flat_buffer buf;
+// A browser-like upgrade request: its cookies and user agent must not be kept per session.
+void
+browser_headers(websocket::request_type& req)
+{
+    req.set(beast::http::field::user_agent,
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36");
+    req.set(beast::http::field::cookie, std::string(400, 'c'));
+    req.set(beast::http::field::origin, "https://app.example.com");
+}
 
-    explicit ws_client(unsigned short port)
-    {
-        beast::get_lowest_layer(ws).connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
-        // A browser-like request: its cookies and user agent must not be kept per session.
-        ws.set_option(websocket::stream_base::decorator([](websocket::request_type& req) {
-            req.set(beast::http::field::user_agent,
-                "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36");
-            req.set(beast::http::field::cookie, std::string(400, 'c'));
-            req.set(beast::http::field::origin, "https://app.example.com");
-        }));
-        ws.handshake("127.0.0.1", "/engine.io/?EIO=4&transport=websocket&t=PxQ3a1b");
-        REQUIRE(read().starts_with("0{"));
-        ws.text(true);
-    }
-    std::string read()
-    {
-        buf.clear();
-        ws.read(buf);
-        return beast::buffers_to_string(buf.data());
-    }
-};
+using client = tradepush::engineio::test::ws_test_client;
 
 // Runs `f` on the server's thread and waits for it.
 template<class F>
@@ -140,18 +126,18 @@ TEST_CASE("an idle WebSocket session holds little heap on the server", "[memory]
     on_server(ioc, [] { counting = true; });
 
     // The first session sizes the shard's lazily created buffers; it is not counted.
-    ws_client first(srv->port());
-    first.ws.write(net::buffer(std::string("4warm")));
+    client first(srv->port(), browser_headers);
+    first.write("4warm");
     REQUIRE(first.read() == "4warm");
 
     std::int64_t before = 0;
     on_server(ioc, [&] { before = live_bytes.load(); });
     constexpr int n = 100;
-    std::vector<std::unique_ptr<ws_client>> clients;
+    std::vector<std::unique_ptr<client>> clients;
     for(int i = 0; i < n; ++i) {
-        clients.push_back(std::make_unique<ws_client>(srv->port()));
+        clients.push_back(std::make_unique<client>(srv->port(), browser_headers, "EIO=4&transport=websocket&t=PxQ3a1b"));
         // One message each way, as a client that connects and subscribes does.
-        clients.back()->ws.write(net::buffer("4subscribe " + std::string(200, 'x')));
+        clients.back()->write("4subscribe " + std::string(200, 'x'));
         REQUIRE(clients.back()->read().starts_with("4subscribe "));
     }
     std::int64_t after = 0;

@@ -1,5 +1,6 @@
 // Engine.IO server over real loopback sockets: polling, WebSocket, upgrade, errors, heartbeat.
 #include "engineio/server.hpp"
+#include "engineio/ws_test_client.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/beast/core.hpp>
@@ -482,26 +483,9 @@ quiet_options()
     return o;
 }
 
-// A WebSocket-only client of the echo server: connects, reads the open packet.
-struct ws_client {
-    net::io_context c;
-    websocket::stream<beast::tcp_stream> ws{c};
-    beast::flat_buffer buf;
-
-    explicit ws_client(unsigned short port)
-    {
-        beast::get_lowest_layer(ws).connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
-        ws.handshake("127.0.0.1", "/engine.io/?EIO=4&transport=websocket");
-        REQUIRE(read().starts_with("0{"));
-        ws.text(true);
-    }
-    std::string read()
-    {
-        buf.clear();
-        ws.read(buf);
-        return beast::buffers_to_string(buf.data());
-    }
-    void write(std::string const& msg) { ws.write(net::buffer(msg)); }
+// A WebSocket-only client of the echo server.
+struct ws_client : tradepush::engineio::test::ws_test_client {
+    using ws_test_client::ws_test_client;
     // {writes, sent, conflated} as the session counts them, before its answer is sent.
     std::array<std::uint64_t, 3> stats()
     {
