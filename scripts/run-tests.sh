@@ -62,11 +62,12 @@ preset_mib() {
         *) echo 1500 ;;
     esac
 }
+disk_free_mib() { df -Pm "$repo_root" | awk 'NR == 2 { print $4 }'; }
 need_mib=0
 for preset in "${presets[@]}"; do
     [ -d "$repo_root/build/$preset" ] || need_mib=$((need_mib + $(preset_mib "$preset")))
 done
-free_mib="$(df -Pm "$repo_root" | awk 'NR == 2 { print $4 }')"
+free_mib="$(disk_free_mib)"
 if [ -n "$free_mib" ] && [ "$need_mib" -gt 0 ] && [ "$free_mib" -lt $((need_mib + 1024)) ]; then
     say "warning: ${free_mib} MiB free on the disk holding $repo_root; building ${presets[*]} from scratch" \
         "takes about ${need_mib} MiB plus ccache growth and test scratch files"
@@ -146,7 +147,7 @@ for preset in "${presets[@]}"; do
     else
         summary+=("preset $preset: FAILED ($passed passed, $failed failed, ctest exit $test_rc, ${elapsed}s)")
         status=1
-        left_mib="$(df -Pm "$repo_root" | awk 'NR == 2 { print $4 }')"
+        left_mib="$(disk_free_mib)"
         if [ -n "$left_mib" ] && [ "$left_mib" -lt 1024 ]; then
             say "note: only ${left_mib} MiB left on the disk; failures above may be a full disk"
         fi

@@ -43,6 +43,14 @@ err_body(long long code, std::string_view msg)
         + R"(","result":{},"retExtInfo":{},"time":1700000000000})";
 }
 
+// Bybit's 10002: the request's timestamp is outside recv_window of the server's clock.
+std::string
+timestamp_error()
+{
+    return err_body(10002, "invalid request, please check your server timestamp or recv_window param. "
+                           "req_timestamp[1],server_timestamp[2],recv_window[5000]");
+}
+
 // Opens u1/main on testnet and answers the clock with a +2 s server skew.
 void
 open_and_sync(rig& r, std::uint64_t epoch = 1, std::uint32_t mask = all_mask)
@@ -276,8 +284,7 @@ TEST_CASE("10002: the clock is re-synced and the request re-signed with a fresh 
     rig r;
     open_and_sync(r);
     auto const first = r.one("http", "/v5/account/wallet-balance");
-    r.http(first, 200, err_body(10002, "invalid request, please check your server timestamp or recv_window param. "
-                                      "req_timestamp[1],server_timestamp[2],recv_window[5000]"));
+    r.http(first, 200, timestamp_error());
     // A forced re-sync; the server clock jumped by 30 s meanwhile.
     r.fh.wall_ms += 100;
     r.answer_time(32000);
@@ -295,8 +302,7 @@ TEST_CASE("10002 for a request signed before the latest re-sync: re-signed and t
     open_and_sync(r);
     auto const wallet = r.one("http", "/v5/account/wallet-balance");
     auto const positions = r.one("http", "/v5/position/list");
-    auto const skewed = err_body(10002, "invalid request, please check your server timestamp or recv_window param. "
-                                        "req_timestamp[1],server_timestamp[2],recv_window[5000]");
+    auto const skewed = timestamp_error();
     // Both went out with the +2 s clock; the server is 32 s ahead by now. The first 10002 re-syncs ...
     r.http(wallet, 200, skewed);
     r.answer_time(32000);
@@ -319,9 +325,7 @@ TEST_CASE("the private stream opens during a forced re-sync: it authenticates on
     open_and_sync(r);
     auto const ws = r.one("ws", "/v5/private");
     // A 10002 forces a re-sync: until it answers there is no server clock to take `expires` from.
-    r.http(r.one("http", "/v5/account/wallet-balance"), 200,
-        err_body(10002, "invalid request, please check your server timestamp or recv_window param. "
-                        "req_timestamp[1],server_timestamp[2],recv_window[5000]"));
+    r.http(r.one("http", "/v5/account/wallet-balance"), 200, timestamp_error());
     REQUIRE(r.fh.live("http", "/v5/market/time").size() == 1);
     r.ws(ws, sdk::ws_event_kind::open);
     // Local time + 10 s would be in the past of a server 32 s ahead: "Params Error", counted against the key.
