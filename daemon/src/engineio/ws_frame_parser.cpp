@@ -1,5 +1,7 @@
 #include "engineio/ws_frame_parser.hpp"
 
+#include <boost/beast/websocket/detail/utf8_checker.hpp>
+
 #include <algorithm>
 
 namespace tradepush::engineio {
@@ -71,6 +73,11 @@ ws_frame_parser::next(std::string_view& data)
             payload_len_ = 0;
             for(std::size_t i = 0; i < ext_need_; ++i)
                 payload_len_ = (payload_len_ << 8) | ext_[i];
+            // A 64-bit length must have its most significant bit clear (RFC 6455 §5.2).
+            if(ext_need_ == 8 && (ext_[0] & 0x80) != 0) {
+                close_code_ = 1002;
+                return ws_event::error;
+            }
             stage_ = stage::mask;
             break;
         }
@@ -80,7 +87,9 @@ ws_frame_parser::next(std::string_view& data)
             if(mask_got_ < 4)
                 break;
             bool const control = (opcode_ & 0x8) != 0;
-            if(!control && message_.size() + payload_len_ > max_message_) {
+            // message_ never exceeds max_message_ (checked frame by frame), so this subtraction
+            // cannot wrap; the sum it replaces could, for a 64-bit length from the wire.
+            if(!control && payload_len_ > max_message_ - message_.size()) {
                 close_code_ = 1009;
                 return ws_event::error;
             }
@@ -132,11 +141,7 @@ ws_frame_parser::finish_frame()
 {
     switch(opcode_) {
     case 0x8:
-        close_code_ = 1005;
-        if(control_.size() >= 2)
-            close_code_ = static_cast<std::uint16_t>(
-                (static_cast<std::uint8_t>(control_[0]) << 8) | static_cast<std::uint8_t>(control_[1]));
-        return ws_event::close;
+        return finish_close();
     case 0x9:
         // Control frames may interleave a fragmented message, so their payload stays apart.
         return ws_event::ping;
@@ -149,7 +154,54 @@ ws_frame_parser::finish_frame()
         return ws_event::need_more;
     auto const op = message_opcode_;
     message_opcode_ = 0;
+    if(op == 0x1 && !valid_utf8(message_)) {
+        close_code_ = 1007;
+        return ws_event::error;
+    }
     return op == 0x1 ? ws_event::text : ws_event::binary;
+}
+
+ws_event
+ws_frame_parser::finish_close()
+{
+    // A close payload is empty, or a 2-byte code and an optional UTF-8 reason (RFC 6455 §5.5.1).
+    close_code_ = 1005;
+    if(control_.empty())
+        return ws_event::close;
+    if(control_.size() == 1) {
+        close_code_ = 1002;
+        return ws_event::error;
+    }
+    auto const code = static_cast<std::uint16_t>(
+        (static_cast<std::uint8_t>(control_[0]) << 8) | static_cast<std::uint8_t>(control_[1]));
+    if(!valid_close_code(code)) {
+        close_code_ = 1002;
+        return ws_event::error;
+    }
+    if(!valid_utf8(std::string_view(control_).substr(2))) {
+        close_code_ = 1007;
+        return ws_event::error;
+    }
+    close_code_ = code;
+    return ws_event::close;
+}
+
+bool
+ws_frame_parser::valid_close_code(std::uint16_t code) noexcept
+{
+    // Codes a peer may send (RFC 6455 §7.4.1 and the IANA registry): 1004 is reserved, 1005, 1006
+    // and 1015 are for reporting locally only, 1016-2999 are unassigned; 3000-4999 are for
+    // libraries and applications.
+    return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
+}
+
+bool
+ws_frame_parser::valid_utf8(std::string_view text) noexcept
+{
+    // Checked once the whole message is in: the message is bounded by max_message_, and a checker
+    // kept across fragments would cost every idle session its state.
+    boost::beast::websocket::detail::utf8_checker checker;
+    return checker.write(reinterpret_cast<std::uint8_t const*>(text.data()), text.size()) && checker.finish();
 }
 
 } // namespace tradepush::engineio

@@ -20,7 +20,9 @@ enum class ws_event {
 };
 
 /// Parses client frames out of a byte buffer, reassembling fragmented messages and unmasking.
-/// Caps a message at `max_message` bytes (1009 when exceeded).
+/// Caps a message at `max_message` bytes (1009 when exceeded), so what it buffers is bounded by
+/// max_message plus one control frame (125 bytes). Text messages and close reasons must be valid
+/// UTF-8 (1007); malformed close frames and reserved close codes are protocol errors (1002).
 class ws_frame_parser {
 public:
     explicit ws_frame_parser(std::size_t max_message) : max_message_(max_message) {}
@@ -42,6 +44,9 @@ private:
     enum class stage { header, ext_len, mask, payload };
 
     ws_event finish_frame();
+    ws_event finish_close();
+    static bool valid_close_code(std::uint16_t code) noexcept;
+    static bool valid_utf8(std::string_view text) noexcept;
 
     std::size_t max_message_;
     stage stage_ = stage::header;
