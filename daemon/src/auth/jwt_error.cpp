@@ -21,6 +21,9 @@ to_code(jwt_error e) noexcept
     case jwt_error::bad_audience: return "bad_audience";
     case jwt_error::missing_subject: return "missing_subject";
     case jwt_error::no_token: return "no_token";
+    case jwt_error::missing_exp: return "missing_exp";
+    case jwt_error::lifetime_too_long: return "token_lifetime_too_long";
+    case jwt_error::issued_in_future: return "token_issued_in_future";
     }
     // Only reachable through a cast of an out-of-range integer; refuse rather than crash.
     return "malformed_token";

@@ -21,7 +21,10 @@ enum class jwt_error {
     bad_issuer,          ///< iss differs from the configured issuer
     bad_audience,        ///< aud does not contain the configured audience
     missing_subject,     ///< sub absent, not a string, empty, too long or with control characters
-    no_token             ///< the client sent no token at all
+    no_token,            ///< the client sent no token at all
+    missing_exp,         ///< no exp while the policy requires one (verifier_options::require_exp)
+    lifetime_too_long,   ///< exp - iat (or exp - now) exceeds verifier_options::max_lifetime
+    issued_in_future     ///< iat > now + leeway
 };
 
 /// The wire code, e.g. "token_expired"; "malformed_token" for jwt_error::malformed.

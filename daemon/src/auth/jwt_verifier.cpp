@@ -141,11 +141,19 @@ struct jwt_verifier::state {
     std::optional<std::string> issuer;
     std::optional<std::string> audience;
     std::int64_t leeway;
+    bool require_exp;
+    std::int64_t max_lifetime;
 };
 
 jwt_verifier::jwt_verifier(std::shared_ptr<state const> s) noexcept
     : state_(std::move(s))
 {
+}
+
+std::chrono::seconds
+jwt_verifier::leeway() const noexcept
+{
+    return std::chrono::seconds(state_->leeway);
 }
 
 boost::system::result<jwt_verifier, config_error>
@@ -155,6 +163,8 @@ jwt_verifier::create(verifier_options opts) noexcept
     try {
         if(opts.leeway.count() < 0)
             return config_error{"auth: leeway must not be negative"};
+        if(opts.max_lifetime.count() < 0)
+            return config_error{"auth: max_lifetime must not be negative"};
         if(opts.issuer && opts.issuer->empty())
             return config_error{"auth: issuer is set but empty"};
         if(opts.audience && opts.audience->empty())
@@ -165,7 +175,8 @@ jwt_verifier::create(verifier_options opts) noexcept
             return keys.error();
         auto s =
             std::make_shared<state const>(state{std::move(*keys), std::move(opts.issuer),
-                                                std::move(opts.audience), opts.leeway.count()});
+                                                std::move(opts.audience), opts.leeway.count(),
+                                                opts.require_exp, opts.max_lifetime.count()});
         return jwt_verifier(std::move(s));
     } catch(std::exception const& e) {
         return config_error{std::string("auth: ") + e.what()};
@@ -269,6 +280,18 @@ jwt_verifier::verify_impl(std::string_view token, std::int64_t now) const
         return jwt_error::token_expired;
     if(out.nbf && saturating_add(now, state_->leeway) < *out.nbf)
         return jwt_error::token_not_yet_valid;
+    // A token "issued" in the future was minted by a broken clock or to outlive its stated lifetime.
+    if(out.iat && saturating_add(now, state_->leeway) < *out.iat)
+        return jwt_error::issued_in_future;
+    if(!out.exp && state_->require_exp)
+        return jwt_error::missing_exp;
+    if(out.exp && state_->max_lifetime > 0) {
+        // Measured from iat when present (the lifetime the issuer chose), else from now; the
+        // operands are bounded (iat <= now + leeway here), so compare without subtracting.
+        auto const from = out.iat ? *out.iat : now;
+        if(*out.exp > saturating_add(from, state_->max_lifetime))
+            return jwt_error::lifetime_too_long;
+    }
 
     if(state_->issuer) {
         auto const* iss = payload->if_contains("iss");

@@ -26,7 +26,13 @@ struct verifier_options {
     std::vector<key_config> keys;        ///< at least one
     std::optional<std::string> issuer;   ///< when set, `iss` must equal it
     std::optional<std::string> audience; ///< when set, `aud` (string or array) must contain it
-    std::chrono::seconds leeway{30};     ///< clock skew tolerated on exp and nbf; must be >= 0
+    std::chrono::seconds leeway{30};     ///< clock skew tolerated on exp, nbf and iat; must be >= 0
+    /// Refuse tokens without `exp` (a token without one would be valid forever). The daemon's
+    /// config defaults it to true; off here so the verifier alone implements RFC 7519 as written.
+    bool require_exp = false;
+    /// Longest accepted lifetime: exp - iat, or exp - now when there is no iat. 0: no cap (the
+    /// daemon's config defaults it to 24 h).
+    std::chrono::seconds max_lifetime{0};
 };
 
 /// The claims of a verified token.
@@ -54,6 +60,9 @@ public:
     /// Verifies a compact JWS. `now` = seconds since epoch (injectable for tests). Thread-safe.
     boost::system::result<claims, jwt_error> verify(std::string_view token,
                                                     std::int64_t now) const noexcept;
+
+    /// The clock skew tolerated on exp, nbf and iat.
+    std::chrono::seconds leeway() const noexcept;
 
     /// Verifies a compact JWS against the system clock. Thread-safe.
     boost::system::result<claims, jwt_error> verify(std::string_view token) const noexcept;

@@ -540,3 +540,43 @@ TEST_CASE("jwt_verifier: copies share keys and verify concurrently", "[auth][jwt
         th.join();
     CHECK(mismatches == 0);
 }
+
+TEST_CASE("jwt_verifier: token policy (require_exp, max_lifetime, iat in the future)", "[auth][jwt][policy]")
+{
+    auto o = all_keys();
+    o.require_exp = true;
+    o.max_lifetime = std::chrono::hours(24);
+    auto const strict = make_verifier(std::move(o));
+    auto const lax = make_verifier();
+    auto with = [](std::string const& claims) { return hs_token(R"({"sub":"u")" + claims + "}"); };
+    constexpr std::int64_t day = 24 * 3600;
+
+    // No exp: valid forever unless the policy requires one.
+    CHECK(outcome(lax, with("")) == "ok");
+    CHECK(outcome(strict, with("")) == "missing_exp");
+    CHECK(outcome(strict, with(R"(,"iat":1700000000)")) == "missing_exp");
+
+    // Lifetime from iat: exactly the maximum passes, one second more does not.
+    auto const iat = std::to_string(now - 60);
+    CHECK(outcome(strict, with(R"(,"iat":)" + iat + R"(,"exp":)" + std::to_string(now - 60 + day))) == "ok");
+    CHECK(outcome(strict, with(R"(,"iat":)" + iat + R"(,"exp":)" + std::to_string(now - 60 + day + 1))) ==
+        "token_lifetime_too_long");
+    // Without iat, from now.
+    CHECK(outcome(strict, with(R"(,"exp":)" + std::to_string(now + day))) == "ok");
+    CHECK(outcome(strict, with(R"(,"exp":)" + std::to_string(now + day + 1))) == "token_lifetime_too_long");
+    // A backdated iat does not buy a longer life, and the far future saturates instead of wrapping.
+    CHECK(outcome(strict, with(R"(,"iat":1,"exp":)" + std::to_string(now + 60))) == "token_lifetime_too_long");
+    CHECK(outcome(strict, with(R"(,"exp":9223372036854775807)")) == "token_lifetime_too_long");
+    CHECK(outcome(lax, with(R"(,"exp":9223372036854775807)")) == "ok");
+
+    // iat in the future: tolerated within the leeway (30 s), refused beyond it, whatever the policy.
+    CHECK(outcome(strict, with(R"(,"iat":)" + std::to_string(now + 30) + R"(,"exp":)" + std::to_string(now + 3600))) ==
+        "ok");
+    CHECK(outcome(strict, with(R"(,"iat":)" + std::to_string(now + 31) + R"(,"exp":)" + std::to_string(now + 3600))) ==
+        "token_issued_in_future");
+    CHECK(outcome(lax, with(R"(,"iat":9223372036854775807)")) == "token_issued_in_future");
+
+    auto bad = all_keys();
+    bad.max_lifetime = std::chrono::seconds(-1);
+    CHECK_FALSE(jwt_verifier::create(std::move(bad)).has_value());
+}
