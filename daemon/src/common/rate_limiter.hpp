@@ -1,12 +1,13 @@
 #pragma once
-// Per-connection token bucket for client events, so a subscribe flood costs the flooder, not others.
+// A token bucket: client events per connection (a subscribe flood costs the flooder, not others),
+// handshakes per client address, log lines per call site.
 
 #include <algorithm>
 #include <chrono>
 
-namespace tradepush::gateway {
+namespace tradepush {
 
-/// A token bucket: `burst` events at once, refilled at `per_second`. Not thread-safe (one per socket).
+/// A token bucket: `burst` events at once, refilled at `per_second`. Not thread-safe.
 class rate_limiter {
 public:
     using clock = std::chrono::steady_clock;
@@ -34,4 +35,4 @@ private:
     clock::time_point last_{};
 };
 
-} // namespace tradepush::gateway
+} // namespace tradepush

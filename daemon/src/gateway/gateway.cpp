@@ -4,6 +4,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <optional>
+
 namespace tradepush::gateway {
 
 namespace json = boost::json;
@@ -19,6 +22,21 @@ error_reply(std::string_view code, std::string_view message)
     return json::object{{"ok", false}, {"error", json::object{{"code", code}, {"message", message}}}};
 }
 
+// The steady-clock moment a token with `exp` stops being valid (exp + leeway, as the verifier
+// judges it); none when that is more than a year away (a policy without max_lifetime).
+std::optional<std::chrono::steady_clock::time_point>
+session_deadline(std::int64_t exp, std::chrono::seconds leeway)
+{
+    constexpr std::int64_t year = 366 * 24 * 3600;
+    auto const now = std::chrono::duration_cast<std::chrono::seconds>(
+        std::chrono::system_clock::now().time_since_epoch()).count();
+    // exp is any int64 from the token: compare before subtracting.
+    if(exp > now + year)
+        return std::nullopt;
+    auto const left = std::max<std::int64_t>(exp - now + leeway.count(), 0);
+    return std::chrono::steady_clock::now() + std::chrono::seconds(left);
+}
+
 } // namespace
 
 gateway::gateway(hub::hub& hub, std::shared_ptr<auth::jwt_verifier const> verifier,
@@ -27,6 +45,7 @@ gateway::gateway(hub::hub& hub, std::shared_ptr<auth::jwt_verifier const> verifi
     , verifier_(std::move(verifier))
     , shards_(std::move(shards))
     , opts_(opts)
+    , backoff_(opts.login)
 {
 }
 
@@ -52,22 +71,30 @@ gateway::on_connect(socketio::socket_ptr const& s, json::object const& auth)
     auto* shard = shard_of(*s);
     if(!shard)
         return s->reject("internal error");
-    auto const token = find_token(auth, s->session().handshake().authorization);
     auto const peer = s->session().handshake().remote;
-    if(token.empty()) {
-        spdlog::info("auth refused from {}: no_token", peer.address().to_string());
-        return s->reject("unauthorized", json::object{{"code", "no_token"}});
+    auto const peer_key = address_key::of(peer.address());
+    // An address that keeps failing waits before its tokens are even looked at.
+    if(auto const wait = backoff_.wait_for(peer_key); wait > wait.zero()) {
+        auto const ms = std::chrono::duration_cast<std::chrono::milliseconds>(wait).count() + 1;
+        if(auto const dropped = refusal_log_.admit())
+            spdlog::info("auth refused from {}: too_many_failures (retry in {} ms; {} similar suppressed)",
+                peer.address().to_string(), ms, *dropped);
+        return s->reject("unauthorized", json::object{{"code", "too_many_failures"}, {"retry_after_ms", ms}});
     }
-    auto claims = verifier_.load()->verify(token);
-    if(!claims) {
-        auto const code = auth::to_code(claims.error());
-        spdlog::info("auth refused from {}: {}", peer.address().to_string(), code);
-        return s->reject("unauthorized", json::object{{"code", code}});
-    }
+    auto const token = find_token(auth, s->session().handshake().authorization);
+    if(token.empty())
+        return refuse(s, peer_key, "no_token");
+    auto const verifier = verifier_.load();
+    auto claims = verifier->verify(token);
+    if(!claims)
+        return refuse(s, peer_key, auth::to_code(claims.error()));
 
     s->accept();
     auto const id = next_id_.fetch_add(1, std::memory_order_relaxed);
-    auto& conn = shard->add(connection{id, s, claims->subject, rate_limiter(opts_.events_per_second, opts_.event_burst)});
+    connection added{id, s, claims->subject, rate_limiter(opts_.events_per_second, opts_.event_burst)};
+    if(claims->exp)
+        added.expires_at = session_deadline(*claims->exp, verifier->leeway());
+    auto& conn = shard->add(std::move(added));
     spdlog::debug("conn {} user {} connected from {} over {}", id, conn.user, peer.address().to_string(),
         s->session().transport());
     hub_.attach(id, conn.user, shard->index(), [shard, id](bool ok) {
@@ -83,6 +110,17 @@ gateway::on_connect(socketio::socket_ptr const& s, json::object const& auth)
             }
         });
     });
+}
+
+void
+gateway::refuse(socketio::socket_ptr const& s, address_key const& peer, std::string_view code)
+{
+    bool const waits = backoff_.failed(peer);
+    if(auto const dropped = refusal_log_.admit()) {
+        spdlog::info("auth refused from {}: {}{} ({} similar suppressed)", s->session().handshake().remote.address().to_string(),
+            code, waits ? "; the address now waits before its next login" : "", *dropped);
+    }
+    s->reject("unauthorized", json::object{{"code", code}});
 }
 
 void

@@ -3,6 +3,8 @@
 // their events into hub calls, acks and all.
 
 #include "auth/jwt_verifier.hpp"
+#include "common/log_limiter.hpp"
+#include "gateway/login_backoff.hpp"
 #include "gateway/shard_registry.hpp"
 #include "hub/hub.hpp"
 #include "socketio/server.hpp"
@@ -20,6 +22,8 @@ struct gateway_options {
     double event_burst = 50;
     /// Events refused for rate within 10 s before the connection is closed.
     unsigned max_violations = 200;
+    /// Refused logins per client address.
+    login_backoff_options login;
 };
 
 /// The namespace handler for "/". Shared by all shards; per-connection state lives in each shard's
@@ -40,6 +44,8 @@ public:
 
 private:
     shard_registry* shard_of(socketio::socket& s) const;
+    /// Refuses a CONNECT with `code`, counts it against the peer's address, logs it (rate-limited).
+    void refuse(socketio::socket_ptr const& s, address_key const& peer, std::string_view code);
 
     hub::hub& hub_;
     // Read by every shard per handshake, replaced by the control thread on reload.
@@ -47,6 +53,9 @@ private:
     std::vector<shard_registry*> shards_;
     gateway_options opts_;
     std::atomic<hub::conn_id> next_id_{1};
+    login_backoff backoff_;
+    // Refused logins are what a token-guessing client produces at line rate.
+    log_limiter refusal_log_{10, 50};
 };
 
 } // namespace tradepush::gateway

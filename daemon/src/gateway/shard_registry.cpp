@@ -1,6 +1,7 @@
 #include "gateway/shard_registry.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/json/value.hpp>
 
 namespace tradepush::gateway {
 
@@ -20,7 +21,12 @@ shard_registry::add(connection c)
     ++generation_;
     by_socket_[c.socket.get()] = c.id;
     auto const id = c.id;
-    return sockets_.insert_or_assign(id, std::move(c)).first->second;
+    auto& added = sockets_.insert_or_assign(id, std::move(c)).first->second;
+    if(added.expires_at) {
+        added.expiry = expiries_.emplace(*added.expires_at, id);
+        arm_expiry();
+    }
+    return added;
 }
 
 void
@@ -31,7 +37,57 @@ shard_registry::remove(hub::conn_id id)
         return;
     ++generation_;
     by_socket_.erase(it->second.socket.get());
+    // The schedule holds only live connections: reconnect churn must not grow it.
+    if(it->second.expiry)
+        expiries_.erase(*it->second.expiry);
     sockets_.erase(it);
+}
+
+void
+shard_registry::arm_expiry()
+{
+    if(expiries_.empty())
+        return;
+    auto const first = expiries_.begin()->first;
+    if(expiry_timer_ && expiry_armed_for_ == first)
+        return;
+    if(!expiry_timer_)
+        expiry_timer_.emplace(ioc_);
+    expiry_armed_for_ = first;
+    // One timer per shard, not one per connection: idle connections cost no timer each.
+    expiry_timer_->expires_at(first);
+    expiry_timer_->async_wait([this](boost::system::error_code ec) { on_expiry(ec); });
+}
+
+void
+shard_registry::on_expiry(boost::system::error_code ec)
+{
+    if(ec)
+        return; // re-armed for an earlier expiry, or shutting down
+    auto const now = std::chrono::steady_clock::now();
+    std::vector<hub::conn_id> due;
+    while(!expiries_.empty() && expiries_.begin()->first <= now) {
+        auto const id = expiries_.begin()->second;
+        expiries_.erase(expiries_.begin());
+        if(auto* c = find(id)) {
+            c->expiry.reset();
+            due.push_back(id);
+        }
+    }
+    for(auto id : due) {
+        auto* c = find(id);
+        if(!c)
+            continue; // closed by an earlier one's close (same session)
+        // Say why before closing: the client then tells an expired token from a network failure.
+        // The transport close (not a namespace disconnect) makes stock clients reconnect, asking
+        // their auth callback for a fresh token; the disconnect path unregisters the connection.
+        auto socket = c->socket;
+        socket->emit("error", socketio::json::array{socketio::json::object{{"code", "token_expired"},
+            {"message", "the session's token expired; reconnect with a fresh token"}}});
+        socket->close_transport("token expired");
+    }
+    expiry_armed_for_ = {};
+    arm_expiry();
 }
 
 connection*
@@ -60,11 +116,14 @@ shard_registry::describe(std::vector<hub::conn_id> const& ids) const
         auto const& c = it->second;
         auto& session = c.socket->session();
         std::string remote;
-        if(auto const& ep = session.handshake().remote; ep.port() != 0) {
+        // A client named by a proxy's X-Forwarded-For has no port.
+        if(auto const& ep = session.handshake().remote; !ep.address().is_unspecified()) {
             remote = ep.address().to_string();
-            if(ep.address().is_v6())
-                remote = "[" + remote + "]";
-            remote += ":" + std::to_string(ep.port());
+            if(ep.port() != 0) {
+                if(ep.address().is_v6())
+                    remote = "[" + remote + "]";
+                remote += ":" + std::to_string(ep.port());
+            }
         }
         out.push_back(connection_view{c.id, c.user, c.socket->id(), std::string(session.transport()),
             std::move(remote), c.connected_at});

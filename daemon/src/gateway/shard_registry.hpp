@@ -1,15 +1,18 @@
 #pragma once
 // One worker shard's connections, and the hub's way into them (hub::shard_port).
 
-#include "gateway/rate_limiter.hpp"
+#include "common/rate_limiter.hpp"
 #include "hub/shard_port.hpp"
 #include "socketio/socket.hpp"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -17,6 +20,9 @@
 namespace tradepush::gateway {
 
 namespace net = boost::asio;
+
+/// Connections by the moment their token expires (one shard's; see shard_registry::add).
+using expiry_schedule = std::multimap<std::chrono::steady_clock::time_point, hub::conn_id>;
 
 /// What the gateway keeps per client connection.
 struct connection {
@@ -30,6 +36,10 @@ struct connection {
     std::chrono::steady_clock::time_point violations_since{};
     /// When the gateway accepted it (for the admin `sessions list`).
     std::chrono::steady_clock::time_point connected_at = std::chrono::steady_clock::now();
+    /// When its token stops being valid (exp + leeway); none for a token without exp.
+    std::optional<std::chrono::steady_clock::time_point> expires_at{};
+    /// Its place in the shard's expiry schedule (set by shard_registry::add).
+    std::optional<expiry_schedule::iterator> expiry{};
 };
 
 /// A connection as the admin `sessions list` shows it, copied on its shard.
@@ -39,7 +49,7 @@ struct connection_view {
     /// The public Socket.IO socket id (never the Engine.IO sid, which is a secret).
     std::string socket_id;
     std::string transport;
-    /// "address:port" of the peer, empty if unknown.
+    /// "address:port" of the client ("address" when a proxy named it without a port), empty if unknown.
     std::string remote;
     std::chrono::steady_clock::time_point connected_at{};
 };
@@ -55,7 +65,9 @@ public:
     /// This shard's executor.
     net::io_context::executor_type executor() const noexcept { return ioc_.get_executor(); }
 
-    /// Registers an accepted socket (shard thread).
+    /// Registers an accepted socket (shard thread). A connection with expires_at is ended then:
+    /// it gets an `error` event with code `token_expired`, and its transport is closed with reason
+    /// "token expired", which stock clients answer by reconnecting with a fresh token.
     connection& add(connection c);
     /// Unregisters it (shard thread).
     void remove(hub::conn_id id);
@@ -104,6 +116,15 @@ private:
     std::uint64_t generation_ = 0;
     /// Resolved lists of large streams (tickers), by list address.
     std::unordered_map<void const*, resolved_list> resolved_;
+
+    /// Arms expiry_timer_ for the earliest entry of expiries_ (when it changed).
+    void arm_expiry();
+    void on_expiry(boost::system::error_code ec);
+
+    expiry_schedule expiries_;
+    /// Created with the first expiring connection; armed for the earliest expiry.
+    std::optional<net::steady_timer> expiry_timer_;
+    std::chrono::steady_clock::time_point expiry_armed_for_{};
 };
 
 } // namespace tradepush::gateway

@@ -35,6 +35,12 @@ client::~client()
 void
 client::start()
 {
+    arm_connect_timer();
+}
+
+void
+client::arm_connect_timer()
+{
     auto const timeout = registry_->opts.connect_timeout;
     if(timeout.count() <= 0)
         return;
@@ -126,6 +132,7 @@ client::dispatch(packet&& p)
         sockets_.erase(it);
         if(s->detach())
             s->handler().on_disconnect(s, "client namespace disconnect");
+        on_socket_gone();
         return;
     }
     case packet_type::ack:
@@ -149,6 +156,7 @@ client::on_connect_packet(packet&& p)
         err.nsp = std::move(p.nsp);
         err.data = json::object{{"message", "Invalid namespace"}};
         session_->send_text(encode_packet(err));
+        count_failed_connect();
         return;
     }
     auto id = make_socket_id();
@@ -175,14 +183,46 @@ client::socket_accepted() noexcept
         return;
     joined_ = true;
     connect_timer_.reset();
+    session_->set_authenticated(true);
 }
 
 void
-client::socket_removed(socket_impl const& s) noexcept
+client::socket_removed(socket_impl const& s)
 {
     auto it = sockets_.find(s.nsp());
     if(it != sockets_.end() && it->second.get() == &s)
         sockets_.erase(it);
+    on_socket_gone();
+}
+
+void
+client::socket_rejected(socket_impl const& s)
+{
+    socket_removed(s);
+    count_failed_connect();
+}
+
+void
+client::count_failed_connect()
+{
+    auto const limit = registry_->opts.max_failed_connects;
+    if(closed_ || limit == 0 || ++failed_connects_ <= limit)
+        return;
+    // The refusal just sent is still queued ahead of the close: the client learns why.
+    close_session(forced_server_close);
+}
+
+void
+client::on_socket_gone()
+{
+    // A session that left every namespace (its own DISCONNECT, a server disconnect such as the
+    // per-user cap, a refused CONNECT) holds a slot and counts for no user: it gets the connect
+    // deadline again, as at the start, and is closed unless it joins a namespace in time.
+    if(closed_ || !sockets_.empty() || connect_timer_)
+        return;
+    joined_ = false;
+    session_->set_authenticated(false);
+    arm_connect_timer();
 }
 
 void

@@ -38,8 +38,11 @@ public:
 
     /// A pending socket was accepted: the session has joined a namespace.
     void socket_accepted() noexcept;
-    /// Forgets `s` (rejected or namespace-disconnected by the server).
-    void socket_removed(socket_impl const& s) noexcept;
+    /// Forgets `s` (namespace-disconnected by the server).
+    void socket_removed(socket_impl const& s);
+    /// Forgets `s`, whose CONNECT was refused; past options::max_failed_connects refusals the
+    /// session is closed.
+    void socket_rejected(socket_impl const& s);
     /// Closes the whole Engine.IO session; on_close follows (maybe re-entrantly).
     void close_session(std::string_view reason);
 
@@ -50,6 +53,11 @@ private:
     void dispatch(packet&& p);
     void on_connect_packet(packet&& p);
     void on_connect_timeout();
+    void arm_connect_timer();
+    /// A connect refusal: counts it, and closes the session past the limit.
+    void count_failed_connect();
+    /// After a socket left: with no namespace joined any more, the connect deadline applies again.
+    void on_socket_gone();
 
     std::shared_ptr<namespace_registry const> registry_;
     // Reset on close: the session owns us, so keeping it would be a cycle.
@@ -59,6 +67,7 @@ private:
     std::unique_ptr<net::steady_timer> connect_timer_;
     bool joined_ = false;
     bool closed_ = false;
+    unsigned failed_connects_ = 0;
     std::map<std::string, std::shared_ptr<socket_impl>, std::less<>> sockets_;
 };
 

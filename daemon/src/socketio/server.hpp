@@ -33,6 +33,9 @@ struct options {
     std::chrono::milliseconds connect_timeout{45000};
     /// Largest attachment count accepted on a binary packet (reference: 10).
     std::size_t max_attachments = 10;
+    /// Refused CONNECTs (bad token, unknown namespace) one session may send; the next refusal
+    /// closes the session, so one connection cannot try tokens at line rate. 0: no limit.
+    unsigned max_failed_connects = 3;
 };
 
 /// Routes Engine.IO sessions to namespaces. Register namespaces, then hand session_factory() to

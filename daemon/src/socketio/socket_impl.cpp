@@ -59,7 +59,7 @@ socket_impl::reject(std::string_view message, json::value data)
     auto self = shared_from_this();
     auto* owner = owner_;
     detach();
-    owner->socket_removed(*this);
+    owner->socket_rejected(*this);
 }
 
 void

@@ -1,12 +1,12 @@
 // Test that header file is self-contained.
-#include "gateway/rate_limiter.hpp"
+#include "common/rate_limiter.hpp"
 
 #include <catch2/catch.hpp>
 
-using tradepush::gateway::rate_limiter;
+using tradepush::rate_limiter;
 using namespace std::chrono_literals;
 
-TEST_CASE("rate_limiter allows the burst, then the sustained rate", "[gateway][rate]")
+TEST_CASE("rate_limiter allows the burst, then the sustained rate", "[common][rate]")
 {
     rate_limiter r(20, 50);
     auto t = rate_limiter::clock::time_point{} + 1h;

@@ -57,7 +57,7 @@ struct fixture {
     add(hub::conn_id id)
     {
         registry.add(gateway::connection{id, std::make_shared<recording_socket>(ioc, log, id), "u",
-            gateway::rate_limiter(10, 10)});
+            rate_limiter(10, 10)});
     }
 
     std::vector<hub::conn_id>

@@ -447,12 +447,63 @@ TEST_CASE("connect_timeout closes a session that joined no namespace", "[server]
         f.session->feed("0");
         f.ioc.run_for(100ms);
         CHECK_FALSE(f.session->closed());
-        // Leaving every namespace later does not re-arm it (as in the reference).
-        f.session->feed("1");
-        f.ioc.run_for(100ms);
-        CHECK_FALSE(f.session->closed());
         f.session->transport_closed("transport close");
     }
+}
+
+TEST_CASE("a session that left every namespace gets the connect deadline again", "[server][limits]")
+{
+    // Such a session holds a slot while counting for no user (a per-user cap could be bypassed by
+    // keeping refused sessions open), so it must join again in time or be closed.
+    options opts;
+    opts.connect_timeout = 30ms;
+    fixture f(opts);
+    f.session->feed("0");
+    f.ioc.run_for(100ms);
+    REQUIRE_FALSE(f.session->closed());
+    SECTION("after its own namespace DISCONNECT")
+    {
+        f.session->feed("1");
+    }
+    SECTION("after a server namespace disconnect (e.g. over the per-user cap)")
+    {
+        f.root->connects.at(0).first->disconnect();
+    }
+    f.ioc.restart();
+    f.ioc.run_for(200ms);
+    CHECK(f.session->closed());
+    CHECK(f.session->close_reason() == "forced server close");
+}
+
+TEST_CASE("joining again in time after leaving keeps the session", "[server][limits]")
+{
+    options opts;
+    opts.connect_timeout = 50ms;
+    fixture f(opts);
+    f.session->feed("0");
+    f.session->feed("1");
+    f.session->feed("0");
+    f.ioc.run_for(200ms);
+    CHECK_FALSE(f.session->closed());
+    CHECK(f.root->connects.back().first->connected());
+    f.session->transport_closed("transport close");
+}
+
+TEST_CASE("refused CONNECTs past max_failed_connects close the session", "[server][limits]")
+{
+    options opts;
+    opts.max_failed_connects = 3;
+    fixture f(opts);
+    f.root->decide = recording_handler::mode::reject;
+    for(int i = 0; i < 3; ++i)
+        f.session->feed("0");
+    CHECK_FALSE(f.session->closed());
+    // Unknown namespaces count too.
+    f.session->feed("0/nope,");
+    CHECK(f.session->closed());
+    CHECK(f.session->close_reason() == "forced server close");
+    // Every refusal was answered before the close.
+    CHECK(f.session->take_text().size() == 4);
 }
 
 TEST_CASE("Engine close reports its reason to every accepted socket and frees everything", "[server]")
