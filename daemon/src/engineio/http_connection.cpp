@@ -1,6 +1,8 @@
 #include "engineio/http_connection.hpp"
 
 #include "common/base64.hpp"
+#include "engineio/proxy_protocol.hpp"
+#include "engineio/query.hpp"
 #include "engineio/session_impl.hpp"
 #include "engineio/ws_transport.hpp"
 
@@ -8,7 +10,6 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
-#include <boost/url/parse.hpp>
 
 #include <openssl/sha.h>
 
@@ -22,7 +23,8 @@ namespace tradepush::engineio {
 namespace {
 
 constexpr std::size_t header_limit = 8 * 1024;
-// A request line + headers must arrive within this; idle keep-alive connections are closed after it.
+// A request's body must arrive within this once its header is in (the header itself has
+// connection_options::header_timeout).
 constexpr std::chrono::seconds read_timeout{60};
 // A connection closed after an error answer reads (and drops) at most this much, for at most this long.
 constexpr std::size_t max_drain = 64 * 1024 * 1024;
@@ -41,10 +43,13 @@ websocket_accept_key(std::string_view key)
 
 } // namespace
 
-http_connection::http_connection(std::shared_ptr<server_core> server, shard_state& shard, net::ip::tcp::socket socket)
+http_connection::http_connection(std::shared_ptr<server_core> server, shard_state& shard, net::ip::tcp::socket socket,
+    peer_info peer, address_limits::slot slot)
     : server_(std::move(server))
     , shard_(shard)
     , stream_(std::move(socket))
+    , peer_(peer)
+    , slot_(std::move(slot))
 {
     shard_.connections.insert(this);
     server_->connection_count.fetch_add(1, std::memory_order_relaxed);
@@ -59,7 +64,78 @@ http_connection::~http_connection()
 void
 http_connection::run()
 {
+    if(peer_.via_proxy && server_->conn_opts.proxy_protocol)
+        return do_read_proxy();
     do_read();
+}
+
+// A trusted proxy speaking the PROXY protocol names its client before anything else; the bytes
+// after the header (the client's request, often in the same segment) stay in buffer_ for HTTP.
+void
+http_connection::do_read_proxy()
+{
+    stream_.expires_after(server_->conn_opts.header_timeout);
+    auto const room = max_proxy_header - std::min(max_proxy_header, buffer_.size());
+    stream_.async_read_some(buffer_.prepare(std::max<std::size_t>(room, 1)),
+        [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_read_proxy(ec, n); });
+}
+
+void
+http_connection::on_read_proxy(beast::error_code ec, std::size_t n)
+{
+    if(ec)
+        return abort();
+    buffer_.commit(n);
+    auto const* data = static_cast<char const*>(buffer_.data().data());
+    auto const h = parse_proxy_header(std::string_view(data, buffer_.size()));
+    if(h.state == proxy_header::status::need_more && buffer_.size() < max_proxy_header)
+        return do_read_proxy();
+    if(h.state != proxy_header::status::done) {
+        shard_.refused_proxy.fetch_add(1, std::memory_order_relaxed);
+        return abort();
+    }
+    buffer_.consume(h.length);
+    if(h.source) {
+        // From here on the connection is its client's, and counts against the client's address.
+        peer_ = peer_info{*h.source, false};
+        auto s = server_->limits->open_socket(address_key::of(h.source->address()));
+        if(!s) {
+            shard_.refused_address.fetch_add(1, std::memory_order_relaxed);
+            return abort();
+        }
+        slot_ = std::move(*s);
+    }
+    do_read();
+}
+
+net::ip::tcp::endpoint
+http_connection::request_peer(request const& req) const
+{
+    if(!peer_.via_proxy || server_->conn_opts.proxy_protocol)
+        return peer_.address;
+    // X-Forwarded-For lists the client first and each proxy after it; every proxy appends the
+    // address it saw. Reading from the right, the first address that is not one of our trusted
+    // proxies is the client: anything left of it was written by the client itself.
+    auto const xff = req["X-Forwarded-For"];
+    std::string_view rest = xff;
+    auto client = peer_.address;
+    while(!rest.empty()) {
+        auto const comma = rest.rfind(',');
+        auto item = comma == std::string_view::npos ? rest : rest.substr(comma + 1);
+        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(0, comma);
+        while(!item.empty() && (item.front() == ' ' || item.front() == '\t'))
+            item.remove_prefix(1);
+        while(!item.empty() && (item.back() == ' ' || item.back() == '\t'))
+            item.remove_suffix(1);
+        boost::system::error_code ec;
+        auto const a = net::ip::make_address(std::string(item.substr(0, 64)), ec);
+        if(ec || item.size() > 64)
+            break; // garbage: trust nothing further left
+        client = net::ip::tcp::endpoint(a, 0);
+        if(!server_->conn_opts.trusted_proxies.contains(a))
+            break;
+    }
+    return client;
 }
 
 void
@@ -83,7 +159,9 @@ http_connection::do_read()
     parser_->header_limit(header_limit);
     // The real limit depends on the endpoint, known only once the header is in (on_header).
     parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
-    stream_.expires_after(read_timeout);
+    // Short: a client that opens a connection and trickles its header (or never sends one) holds a
+    // descriptor for no more than this.
+    stream_.expires_after(server_->conn_opts.header_timeout);
     http::async_read_header(stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
 }
@@ -105,6 +183,7 @@ http_connection::on_header(beast::error_code ec)
     parser_->body_limit(limit);
     if(parser_->is_done())
         return on_read({});
+    stream_.expires_after(read_timeout);
     http::async_read(stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
 }
@@ -153,18 +232,10 @@ http_connection::handle_engineio(endpoint_entry const& ep, request& req)
         return respond(http::status::no_content, "", "");
     }
 
-    auto parsed = boost::urls::parse_origin_form(req.target());
-    if(!parsed)
+    auto query = parse_engineio_query(req.target());
+    if(!query)
         return send_error(req, request_error::bad_request);
-    std::string transport, sid, eio;
-    for(auto const& param : parsed->params()) {
-        if(param.key == "transport")
-            transport = param.value;
-        else if(param.key == "sid")
-            sid = param.value;
-        else if(param.key == "EIO")
-            eio = param.value;
-    }
+    auto const& [transport, sid, eio] = *query;
 
     bool const is_upgrade = beast::websocket::is_upgrade(req);
     bool const transport_ok = (transport == "polling" && ep.opts.allow_polling)
@@ -182,6 +253,7 @@ http_connection::handle_engineio(endpoint_entry const& ep, request& req)
         if(it == shard_.sessions.end() || it->second->expire_if_due(std::chrono::steady_clock::now()))
             return send_error(req, request_error::unknown_sid);
         auto session = it->second;
+        established_ = true;
         if(transport == "websocket") {
             if(!is_upgrade)
                 return send_error(req, request_error::bad_request);
@@ -224,6 +296,18 @@ http_connection::handle_engineio(endpoint_entry const& ep, request& req)
         shard_.refused_full.fetch_add(1, std::memory_order_relaxed);
         return respond(http::status::service_unavailable, "text/plain; charset=UTF-8", "server full\n", false);
     }
+    // Sessions without a token yet have their own, smaller budget: they can never take every
+    // place from clients that have one.
+    auto const& co = server_->conn_opts;
+    if(co.max_unauthenticated_sessions != 0 &&
+        server_->unauthenticated_count.load(std::memory_order_relaxed) >= co.max_unauthenticated_sessions) {
+        shard_.refused_unauthenticated.fetch_add(1, std::memory_order_relaxed);
+        return respond(http::status::service_unavailable, "text/plain; charset=UTF-8", "server busy\n", false);
+    }
+    if(!server_->limits->allow_handshake(address_key::of(request_peer(req).address()))) {
+        shard_.refused_handshake_rate.fetch_add(1, std::memory_order_relaxed);
+        return respond(http::status::too_many_requests, "text/plain; charset=UTF-8", "too many handshakes\n", false);
+    }
     handshake(ep, req, transport);
 }
 
@@ -231,8 +315,7 @@ void
 http_connection::handshake(endpoint_entry const& ep, request& req, std::string_view transport)
 {
     handshake_info hs;
-    beast::error_code ec;
-    hs.remote = stream_.socket().remote_endpoint(ec);
+    hs.remote = request_peer(req);
     if(auto const it = req.find(http::field::authorization); it != req.end())
         hs.authorization = std::string(it->value());
 
@@ -253,10 +336,13 @@ http_connection::handshake(endpoint_entry const& ep, request& req, std::string_v
     }
     shard_.sessions.emplace(session->id(), session);
     server_->session_count.fetch_add(1, std::memory_order_relaxed);
+    server_->unauthenticated_count.fetch_add(1, std::memory_order_relaxed);
     shard_.sessions_opened.fetch_add(1, std::memory_order_relaxed);
+    established_ = true;
 
     if(transport == "websocket") {
-        auto t = std::make_shared<ws_transport>(shard_, stream_.release_socket(), ep.opts.max_payload, ep.opts.close_timeout);
+        auto t = std::make_shared<ws_transport>(shard_, stream_.release_socket(), std::move(slot_),
+            ep.opts.max_payload, ep.opts.close_timeout);
         session->attach_websocket(t);
         // The 101 response and the open packet leave in one write.
         std::string preamble = std::move(*upgrade_response);
@@ -277,7 +363,8 @@ http_connection::upgrade_existing(std::shared_ptr<session_impl> const& s, endpoi
     auto response = accept_websocket(req, ep);
     if(!response)
         return;
-    auto t = std::make_shared<ws_transport>(shard_, stream_.release_socket(), ep.opts.max_payload, ep.opts.close_timeout);
+    auto t = std::make_shared<ws_transport>(shard_, stream_.release_socket(), std::move(slot_), ep.opts.max_payload,
+        ep.opts.close_timeout);
     t->start(s, std::move(*response));
     s->attach_probe(std::move(t));
 }
@@ -310,7 +397,9 @@ http_connection::move_to(std::size_t shard, request req)
     if(ec)
         return;
     auto& target = *server_->shards.at(shard);
-    net::post(target.ioc, [server = server_, &target, fd, protocol, req = std::move(req), buffer = std::move(buffer_)]() mutable {
+    // The socket's count against its address, and what is known about its client, move with it.
+    net::post(target.ioc, [server = server_, &target, fd, protocol, req = std::move(req), buffer = std::move(buffer_),
+                              peer = peer_, slot = std::move(slot_), accepted = accepted_at_]() mutable {
         net::ip::tcp::socket moved(target.ioc);
         beast::error_code ec;
         moved.assign(protocol, fd, ec);
@@ -318,7 +407,8 @@ http_connection::move_to(std::size_t shard, request req)
             ::close(fd);
             return;
         }
-        auto conn = std::make_shared<http_connection>(server, target, std::move(moved));
+        auto conn = std::make_shared<http_connection>(server, target, std::move(moved), peer, std::move(slot));
+        conn->accepted_at_ = accepted;
         conn->run_moved(std::move(req), std::move(buffer));
     });
 }

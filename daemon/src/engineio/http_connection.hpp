@@ -20,6 +20,15 @@ namespace tradepush::engineio {
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
 
+/// Who is at the other end of a connection.
+struct peer_info {
+    /// The client: the socket's peer, or the client a trusted proxy named in its PROXY header.
+    net::ip::tcp::endpoint address;
+    /// The socket's peer is a trusted proxy: with PROXY protocol off, each request's
+    /// X-Forwarded-For names its client.
+    bool via_proxy = false;
+};
+
 /// An HTTP connection on one shard. A request for a session owned by another shard moves the
 /// connection (its socket and buffered bytes) to that shard, so a session is only ever touched on
 /// its own thread.
@@ -27,7 +36,9 @@ class http_connection : public std::enable_shared_from_this<http_connection> {
 public:
     using request = http::request<http::string_body>;
 
-    http_connection(std::shared_ptr<server_core> server, shard_state& shard, net::ip::tcp::socket socket);
+    /// `slot` counts the socket against its address's limit (empty for a trusted proxy's).
+    http_connection(std::shared_ptr<server_core> server, shard_state& shard, net::ip::tcp::socket socket,
+        peer_info peer, address_limits::slot slot);
     ~http_connection();
 
     /// Starts reading requests.
@@ -42,8 +53,18 @@ public:
     void park();
     /// Closes the connection at once.
     void abort();
+    /// True once a request of this connection opened a session or reached an existing one: from
+    /// then on it is not shed when descriptors run short.
+    bool established() const noexcept { return established_; }
+    /// When the socket was accepted (the connection moved along with it).
+    std::chrono::steady_clock::time_point accepted_at() const noexcept { return accepted_at_; }
 
 private:
+    void do_read_proxy();
+    void on_read_proxy(beast::error_code ec, std::size_t n);
+    /// The client of the current request: the connection's, or what X-Forwarded-For names when
+    /// the connection is a trusted proxy's.
+    net::ip::tcp::endpoint request_peer(request const& req) const;
     void do_read();
     void on_header(beast::error_code ec);
     void on_read(beast::error_code ec);
@@ -74,6 +95,10 @@ private:
     std::size_t drained_ = 0;
     std::weak_ptr<session_impl> parked_session_;
     std::shared_ptr<http::response<http::string_body>> response_;
+    peer_info peer_;
+    address_limits::slot slot_;
+    std::chrono::steady_clock::time_point accepted_at_ = std::chrono::steady_clock::now();
+    bool established_ = false;
 };
 
 } // namespace tradepush::engineio

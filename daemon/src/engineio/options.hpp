@@ -1,6 +1,8 @@
 #pragma once
 // Tunables of one Engine.IO endpoint; defaults are the reference server's (engine.io 6.6).
 
+#include "common/trusted_networks.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <string>
@@ -45,6 +47,44 @@ struct options {
     /// How long a WebSocket push may wait for more pushes to the same session, which then go out
     /// together in one gathered write (and conflate per stream). 0: every push is written at once.
     std::chrono::microseconds flush_window{0};
+};
+
+/// What the server allows per connection and per client address, before any endpoint is known.
+/// One set per server (server::set_connection_options).
+struct connection_options {
+    /// Open sockets of one client address (IPv4 address, or IPv6 /64). Behind carrier-grade NAT
+    /// many phones share an address, so this is a bound on one abusive address, not on a user.
+    /// 0: no cap.
+    std::size_t max_sockets_per_address = 256;
+    /// Handshakes one client address may start per second, and the burst above it (a NATed
+    /// office reconnecting at once after a restart). 0: no limit.
+    double handshakes_per_second_per_address = 20;
+    double handshake_burst_per_address = 200;
+    /// How long a request's line and headers may take to arrive, and how long an idle keep-alive
+    /// connection waits for its next request.
+    std::chrono::milliseconds header_timeout{10000};
+    /// Engine.IO sessions that have not authenticated yet (no namespace joined), across the
+    /// server: past it a handshake gets 503 "server busy", so such sessions never take every
+    /// place from clients with a token. 0: no cap.
+    std::size_t max_unauthenticated_sessions = 1024;
+    /// Load balancers in front of the server. Their connections are exempt from the per-address
+    /// limits, which apply to the client they name instead: by a PROXY protocol header when
+    /// proxy_protocol is set (then every connection from them must start with one), else by the
+    /// request's X-Forwarded-For. Nobody else may name a client.
+    trusted_networks trusted_proxies;
+    bool proxy_protocol = false;
+
+    /// No per-address or unauthenticated caps: what a server has until set_connection_options()
+    /// (an embedded Engine.IO server, tests). The daemon always sets its configured limits.
+    static connection_options unlimited() noexcept
+    {
+        connection_options o;
+        o.max_sockets_per_address = 0;
+        o.handshakes_per_second_per_address = 0;
+        o.handshake_burst_per_address = 0;
+        o.max_unauthenticated_sessions = 0;
+        return o;
+    }
 };
 
 } // namespace tradepush::engineio

@@ -9,6 +9,10 @@
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/socket_base.hpp>
 
+#include "common/log_limiter.hpp"
+
+#include <spdlog/spdlog.h>
+
 #include <openssl/rand.h>
 
 #include <algorithm>
@@ -25,6 +29,10 @@ constexpr std::size_t sid_length = 20;
 constexpr std::chrono::seconds sweep_period{1};
 
 using reuse_port = net::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+// What hostile clients cause is logged, but never a line per attempt.
+log_limiter accept_log{1, 5};
+log_limiter refusal_log{1, 10};
 
 } // namespace
 
@@ -86,23 +94,75 @@ server_core::start_accept(shard_state& shard, net::ip::tcp::acceptor& acceptor)
             if(ec == net::error::operation_aborted || !acceptor.is_open())
                 return;
             if(ec) {
-                // Out of descriptors or similar: back off briefly instead of spinning.
+                // Out of descriptors or similar: shed what has not authenticated, say so (rate
+                // limited), and back off briefly instead of spinning.
+                shard.accept_failures.fetch_add(1, std::memory_order_relaxed);
+                std::size_t shed = 0;
+                if(ec == net::error::no_descriptors || ec == boost::system::errc::too_many_files_open_in_system)
+                    shed = self->shed_unestablished(shard, 8);
+                if(auto const dropped = accept_log.admit())
+                    spdlog::warn("accept failed: {}{}; {} similar suppressed", ec.message(),
+                        shed ? fmt::format(" (closed {} connections that had not completed a handshake)", shed) : "",
+                        *dropped);
                 auto timer = std::make_shared<net::steady_timer>(shard.ioc, std::chrono::milliseconds(50));
                 timer->async_wait([self, &shard, &acceptor, timer](boost::system::error_code) {
                     self->start_accept(shard, acceptor);
                 });
                 return;
             }
-            boost::system::error_code oec;
-            socket.set_option(net::ip::tcp::no_delay(true), oec);
-            for(auto const& ep : self->endpoints)
-                if(ep.opts.socket_send_buffer > 0) {
-                    socket.set_option(net::socket_base::send_buffer_size(ep.opts.socket_send_buffer), oec);
-                    break;
-                }
-            std::make_shared<http_connection>(self, shard, std::move(socket))->run();
+            self->on_accepted(shard, std::move(socket));
             self->start_accept(shard, acceptor);
         });
+}
+
+void
+server_core::on_accepted(shard_state& shard, net::ip::tcp::socket socket)
+{
+    boost::system::error_code ec;
+    auto const peer = socket.remote_endpoint(ec);
+    if(ec)
+        return; // gone already
+    // A trusted proxy's connections carry many clients: they are limited by the client they name
+    // (http_connection), not here by the proxy's own address.
+    bool const via_proxy = conn_opts.trusted_proxies.contains(peer.address());
+    address_limits::slot slot;
+    if(!via_proxy) {
+        auto s = limits->open_socket(address_key::of(peer.address()));
+        if(!s) {
+            shard.refused_address.fetch_add(1, std::memory_order_relaxed);
+            if(auto const dropped = refusal_log.admit())
+                spdlog::warn("connection from {} refused: its address has {} open connections "
+                             "(max_sockets_per_address); {} similar suppressed",
+                    peer.address().to_string(), conn_opts.max_sockets_per_address, *dropped);
+            socket.close(ec);
+            return;
+        }
+        slot = std::move(*s);
+    }
+    socket.set_option(net::ip::tcp::no_delay(true), ec);
+    for(auto const& e : endpoints)
+        if(e.opts.socket_send_buffer > 0) {
+            socket.set_option(net::socket_base::send_buffer_size(e.opts.socket_send_buffer), ec);
+            break;
+        }
+    std::make_shared<http_connection>(shared_from_this(), shard, std::move(socket), peer_info{peer, via_proxy},
+        std::move(slot))->run();
+}
+
+std::size_t
+server_core::shed_unestablished(shard_state& shard, std::size_t n)
+{
+    std::vector<http_connection*> candidates;
+    for(auto* c : shard.connections)
+        if(!c->established())
+            candidates.push_back(c);
+    auto const k = std::min(n, candidates.size());
+    std::partial_sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(k), candidates.end(),
+        [](auto* a, auto* b) { return a->accepted_at() < b->accepted_at(); });
+    for(std::size_t i = 0; i < k; ++i)
+        candidates[i]->abort();
+    shard.shed.fetch_add(k, std::memory_order_relaxed);
+    return k;
 }
 
 void
@@ -238,6 +298,15 @@ server::add_endpoint(options opts, session_factory factory)
 }
 
 void
+server::set_connection_options(connection_options opts)
+{
+    auto& core = *impl_->core;
+    core.limits = std::make_shared<address_limits>(address_limit_options{opts.max_sockets_per_address,
+        opts.handshakes_per_second_per_address, opts.handshake_burst_per_address});
+    core.conn_opts = std::move(opts);
+}
+
+void
 server::add_route(std::string path, http_route route)
 {
     impl_->core->routes.emplace(std::move(path), std::move(route));
@@ -355,7 +424,14 @@ server::stats() const
         s.refused_full += shard->refused_full.load(std::memory_order_relaxed);
         s.slow_consumer_closes += shard->slow_consumer_closes.load(std::memory_order_relaxed);
         s.closing += shard->closing_transports->load(std::memory_order_relaxed);
+        s.refused_address += shard->refused_address.load(std::memory_order_relaxed);
+        s.refused_handshake_rate += shard->refused_handshake_rate.load(std::memory_order_relaxed);
+        s.refused_unauthenticated += shard->refused_unauthenticated.load(std::memory_order_relaxed);
+        s.refused_proxy += shard->refused_proxy.load(std::memory_order_relaxed);
+        s.accept_failures += shard->accept_failures.load(std::memory_order_relaxed);
+        s.shed += shard->shed.load(std::memory_order_relaxed);
     }
+    s.unauthenticated = impl_->core->unauthenticated_count.load(std::memory_order_relaxed);
     return s;
 }
 

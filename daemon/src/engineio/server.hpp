@@ -40,6 +40,13 @@ struct server_stats {
     std::uint64_t refused_full = 0;         ///< handshakes refused with 503 at options::max_sessions
     std::uint64_t slow_consumer_closes = 0; ///< sessions closed for not reading
     std::size_t closing = 0;                ///< WebSockets whose server-side close has not completed
+    std::size_t unauthenticated = 0;        ///< sessions that have not authenticated yet
+    std::uint64_t refused_address = 0;      ///< connections refused: their address held max_sockets_per_address
+    std::uint64_t refused_handshake_rate = 0; ///< handshakes refused (429): their address started too many
+    std::uint64_t refused_unauthenticated = 0; ///< handshakes refused (503) at max_unauthenticated_sessions
+    std::uint64_t refused_proxy = 0;        ///< trusted-proxy connections without a valid PROXY header
+    std::uint64_t accept_failures = 0;      ///< accepts that failed (EMFILE and the like)
+    std::uint64_t shed = 0;                 ///< unauthenticated connections closed to free descriptors
 };
 
 /// Engine.IO server over N shards. Each shard is an io_context run by one thread; a session lives on
@@ -57,6 +64,8 @@ public:
 
     /// Serves an Engine.IO endpoint at `opts.path`. Call before listen().
     void add_endpoint(options opts, session_factory factory);
+    /// Sets the per-connection and per-address limits (connection_options). Call before listen().
+    void set_connection_options(connection_options opts);
     /// Serves plain GETs at exactly `path`. Call before listen().
     void add_route(std::string path, http_route route);
 

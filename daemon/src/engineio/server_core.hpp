@@ -1,6 +1,7 @@
 #pragma once
 // Internals shared by the Engine.IO server's pieces: shards, endpoints, routes, the sid scheme.
 
+#include "engineio/address_limits.hpp"
 #include "engineio/server.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -64,6 +65,12 @@ struct shard_state {
     std::atomic<std::uint64_t> ws_writes{0};
     std::atomic<std::uint64_t> refused_full{0};
     std::atomic<std::uint64_t> slow_consumer_closes{0};
+    std::atomic<std::uint64_t> refused_address{0};
+    std::atomic<std::uint64_t> refused_handshake_rate{0};
+    std::atomic<std::uint64_t> refused_unauthenticated{0};
+    std::atomic<std::uint64_t> refused_proxy{0};
+    std::atomic<std::uint64_t> accept_failures{0};
+    std::atomic<std::uint64_t> shed{0};
     /// WebSockets closed by the server whose close has not completed yet. Shared with them: a
     /// lingering close may finish after the shard's state is gone (a server destroyed mid-drain).
     std::shared_ptr<std::atomic<std::size_t>> closing_transports = std::make_shared<std::atomic<std::size_t>>(0);
@@ -78,6 +85,11 @@ public:
     std::vector<endpoint_entry> endpoints;
     std::map<std::string, http_route, std::less<>> routes;
     std::atomic<std::size_t> session_count{0};
+    /// Sessions whose handler has not called session::set_authenticated(true) (yet, or again).
+    std::atomic<std::size_t> unauthenticated_count{0};
+    connection_options conn_opts = connection_options::unlimited();
+    /// Per-address socket and handshake accounting; replaced by server::set_connection_options.
+    std::shared_ptr<address_limits> limits = std::make_shared<address_limits>(address_limit_options{});
     std::atomic<std::size_t> connection_count{0};
     std::atomic<unsigned short> port{0};
 
@@ -89,6 +101,11 @@ public:
     std::optional<std::size_t> shard_of(std::string_view sid) const;
 
     void start_accept(shard_state& shard, net::ip::tcp::acceptor& acceptor);
+    /// A socket just accepted: refused when its address holds too many, else served.
+    void on_accepted(shard_state& shard, net::ip::tcp::socket socket);
+    /// Out of descriptors: closes up to `n` of the shard's oldest connections that have not
+    /// completed a handshake, so that clients with a token can still get in. Returns how many.
+    std::size_t shed_unestablished(shard_state& shard, std::size_t n);
     void arm_sweeper(shard_state& shard);
     /// Adds `session` to its shard's current flush window, opening one of length `window` if none is.
     void schedule_flush(shard_state& shard, std::shared_ptr<session_impl> session, std::chrono::microseconds window);

@@ -73,6 +73,10 @@ public:
     virtual void close(std::string_view reason) = 0;
     /// Counters; cheap.
     virtual session_stats stats() const noexcept = 0;
+    /// The layer above says whether its client has authenticated (Socket.IO: joined a namespace).
+    /// Sessions start unauthenticated and count against connection_options::
+    /// max_unauthenticated_sessions until this is called with true (and again after false).
+    virtual void set_authenticated(bool authenticated) noexcept { (void)authenticated; }
 };
 
 using session_ptr = std::shared_ptr<session>;

@@ -2,6 +2,7 @@
 
 #include "common/base64.hpp"
 #include "engineio/http_connection.hpp"
+#include "engineio/payload.hpp"
 #include "engineio/server_core.hpp"
 #include "engineio/ws_transport.hpp"
 
@@ -73,6 +74,18 @@ session_impl::start(std::shared_ptr<session_handler> handler)
 {
     handler_ = std::move(handler);
     arm_ping();
+}
+
+void
+session_impl::set_authenticated(bool authenticated) noexcept
+{
+    if(closed_ || authenticated == authenticated_)
+        return;
+    authenticated_ = authenticated;
+    if(authenticated)
+        server_.unauthenticated_count.fetch_sub(1, std::memory_order_relaxed);
+    else
+        server_.unauthenticated_count.fetch_add(1, std::memory_order_relaxed);
 }
 
 session_stats
@@ -169,7 +182,7 @@ session_impl::flush()
     std::string body;
     for(auto const& m : batch_) {
         if(!body.empty())
-            body += '\x1e';
+            body += record_separator;
         if(m->is_binary()) {
             body += 'b';
             body += base64_encode(m->payload());
@@ -246,23 +259,15 @@ void
 session_impl::on_poll_post(std::string_view body)
 {
     auto self = shared_from_this();
-    // Packets are separated by the record separator; a binary one is 'b' + base64.
-    while(!closed_) {
-        auto const end = body.find('\x1e');
-        auto const part = body.substr(0, end);
-        if(!part.empty() && part.front() == 'b') {
-            auto bytes = base64_decode(part.substr(1));
-            if(!bytes)
-                return close("parse error");
+    bool const ok = for_each_polling_packet(
+        body, [this](std::string_view packet) { handle_packet(packet); },
+        [this](std::string& bytes) {
             if(handler_)
-                handler_->on_message(*bytes, true);
-        } else {
-            handle_packet(part);
-        }
-        if(end == std::string_view::npos)
-            break;
-        body.remove_prefix(end + 1);
-    }
+                handler_->on_message(bytes, true);
+        },
+        [this] { return !closed_; });
+    if(!ok)
+        close("parse error");
 }
 
 void
@@ -471,8 +476,11 @@ session_impl::finish_close(std::string_view reason, bool release_get_with_noop, 
         probe_->abort();
         probe_.reset();
     }
-    if(shard_.sessions.erase(sid_) > 0)
+    if(shard_.sessions.erase(sid_) > 0) {
         server_.session_count.fetch_sub(1, std::memory_order_relaxed);
+        if(!authenticated_)
+            server_.unauthenticated_count.fetch_sub(1, std::memory_order_relaxed);
+    }
     if(auto h = std::move(handler_))
         h->on_close(reason);
 }

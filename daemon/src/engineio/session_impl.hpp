@@ -36,6 +36,7 @@ public:
     void send_binary(std::string_view bytes) override;
     void close(std::string_view reason) override;
     session_stats stats() const noexcept override;
+    void set_authenticated(bool authenticated) noexcept override;
 
     /// Closes for a drain: a WebSocket gets close code 1012 (Service Restart) after what is already
     /// being written, and the client's answer is awaited up to the close timeout; a parked poll
@@ -91,6 +92,7 @@ private:
     bool closed_ = false;
     bool upgrading_ = false;  // 3probe sent on the probe, waiting for 5
     bool flush_scheduled_ = false; // in the shard's flush_pending
+    bool authenticated_ = false;   // not counted in server_core::unauthenticated_count
     std::shared_ptr<ws_transport> ws_;
     session_stats stats_;
     send_queue queue_;

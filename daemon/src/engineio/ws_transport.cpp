@@ -9,13 +9,26 @@
 
 namespace tradepush::engineio {
 
-ws_transport::ws_transport(shard_state& shard, net::ip::tcp::socket socket, std::size_t max_message,
-    std::chrono::milliseconds close_timeout)
+namespace {
+
+// One turn of the event loop reads at most this many scratch buffers (16 KiB each) from one
+// connection, then lets the shard's other connections run: a client that sends as fast as loopback
+// allows must not monopolise its worker.
+constexpr int reads_per_turn = 4;
+// Pings answered by replacing a still unsent pong (see queue_pong). A client that keeps pinging
+// while it does not read what we write is not a client worth the buffer.
+constexpr unsigned max_coalesced_pings = 64;
+
+} // namespace
+
+ws_transport::ws_transport(shard_state& shard, net::ip::tcp::socket socket, address_limits::slot slot,
+    std::size_t max_message, std::chrono::milliseconds close_timeout)
     : shard_(shard)
     , socket_(std::move(socket))
     , parser_(max_message)
     , close_timeout_(close_timeout)
     , closing_count_(shard.closing_transports)
+    , slot_(std::move(slot))
 {
     boost::system::error_code ec;
     socket_.set_option(net::ip::tcp::no_delay(true), ec);
@@ -50,7 +63,7 @@ ws_transport::on_readable(boost::system::error_code ec)
     if(ec)
         return fail("transport error");
     auto& buf = shard_.read_buffer;
-    for(;;) {
+    for(int turn = 0; turn < reads_per_turn; ++turn) {
         auto const n = socket_.read_some(net::buffer(buf), ec);
         if(ec == net::error::would_block || ec == net::error::try_again)
             break;
@@ -74,7 +87,13 @@ ws_transport::on_readable(boost::system::error_code ec)
                 owner->on_ws_binary(this, parser_.message());
                 break;
             case ws_event::ping:
-                queue_control(0xA, parser_.control_payload());
+                if(!queue_pong(parser_.control_payload())) {
+                    auto o = owner_.lock();
+                    close(1008);
+                    if(o)
+                        o->on_ws_closed(this, "transport error");
+                    return;
+                }
                 break;
             case ws_event::pong:
                 break;
@@ -152,6 +171,22 @@ ws_transport::write_one(outbound_ptr msg)
         [self = shared_from_this()](boost::system::error_code ec, std::size_t) { self->on_write(ec); });
 }
 
+bool
+ws_transport::queue_pong(std::string_view payload)
+{
+    // While a write waits for the client to read, a new ping's pong replaces the unsent one: RFC
+    // 6455 §5.5.3 allows answering only the most recent ping, and so what a client can make us
+    // queue by pinging is one frame, not one per ping.
+    if(pong_queued_) {
+        if(++coalesced_pings_ > max_coalesced_pings)
+            return false;
+        control_out_.clear();
+    }
+    pong_queued_ = true;
+    queue_control(0xA, payload);
+    return true;
+}
+
 void
 ws_transport::queue_control(std::uint8_t opcode, std::string_view payload)
 {
@@ -173,6 +208,7 @@ ws_transport::do_write()
     preamble_.clear();
     control_in_flight_ += control_out_;
     control_out_.clear();
+    pong_queued_ = false;
     in_flight_.swap(waiting_);
     waiting_.clear();
 
@@ -227,6 +263,8 @@ void
 ws_transport::on_write(boost::system::error_code ec)
 {
     writing_ = false;
+    // The client read what we wrote: pings it sends from now on are answered one by one again.
+    coalesced_pings_ = 0;
     in_flight_.clear();
     release_control();
     out_buffers_.clear();

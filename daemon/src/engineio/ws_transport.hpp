@@ -3,6 +3,7 @@
 // TCP socket, so pre-built frames shared by many connections go out with one gathered write.
 
 #include "common/outbound.hpp"
+#include "engineio/address_limits.hpp"
 #include "engineio/ws_frame_parser.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -25,7 +26,8 @@ struct shard_state;
 class ws_transport : public std::enable_shared_from_this<ws_transport> {
 public:
     /// `close_timeout` bounds a server-side close (see close()).
-    ws_transport(shard_state& shard, net::ip::tcp::socket socket, std::size_t max_message,
+    /// `slot` keeps the socket counted against its client's address while the transport lives.
+    ws_transport(shard_state& shard, net::ip::tcp::socket socket, address_limits::slot slot, std::size_t max_message,
         std::chrono::milliseconds close_timeout);
 
     /// Starts reading; `preamble` (e.g. the 101 response) is written before anything else.
@@ -57,6 +59,8 @@ private:
     void on_write(boost::system::error_code ec);
     void release_control() noexcept;
     void queue_control(std::uint8_t opcode, std::string_view payload);
+    /// Queues the answer to a ping; false when the client pings too much without reading.
+    bool queue_pong(std::string_view payload);
     void fail(std::string_view reason);
     void do_linger();
     void on_linger(boost::system::error_code ec);
@@ -74,6 +78,9 @@ private:
     /// loops instead, see write()).
     bool in_owner_write_ = false;
     bool linger_ = false;        // after the close frame, wait for the client's FIN
+    bool pong_queued_ = false;   // control_out_ holds an unsent pong (and nothing else)
+    /// Pings whose pong replaced an unsent one since the client last completed reading a write.
+    unsigned coalesced_pings_ = 0;
     net::ip::tcp::socket socket_;
     ws_frame_parser parser_;
     std::weak_ptr<session_impl> owner_;
@@ -91,6 +98,7 @@ private:
     std::string control_in_flight_;
     /// The gathered buffers of the write in flight (kept here: the async write refers to them).
     std::vector<net::const_buffer> out_buffers_;
+    address_limits::slot slot_;
 };
 
 } // namespace tradepush::engineio
