@@ -30,6 +30,7 @@ void
 connection::start()
 {
     out_.push_back(hello_line(core_.opts.version, caller_.level, caller_.peer));
+    out_bytes_ = out_.back().size();
     do_write();
     arm_idle(core_.opts.idle_timeout);
     do_read();
@@ -51,6 +52,7 @@ connection::close()
             p.deadline->cancel();
     pending_.clear();
     out_.clear();
+    out_bytes_ = 0;
     core_.remove(caller_.connection);
 }
 
@@ -62,8 +64,9 @@ connection::do_read()
 {
     if(closed_ || read_done_ || reading_)
         return;
-    // Bounded pipelining: a client that fires requests without reading replies stalls here.
-    if(pending_.size() >= core_.opts.max_pipeline)
+    // Bounded pipelining: a client that fires requests without reading replies stalls here, both
+    // while requests are in flight and while their answers wait for it to read them.
+    if(pending_.size() >= core_.opts.max_pipeline || out_bytes_ > core_.opts.max_output_bytes)
         return;
     reading_ = true;
     // max_size makes read_until fail with not_found instead of buffering an endless line.
@@ -240,6 +243,7 @@ void
 connection::flush()
 {
     while(!pending_.empty() && pending_.front().line) {
+        out_bytes_ += pending_.front().line->size();
         out_.push_back(std::move(*pending_.front().line));
         pending_.pop_front();
     }
@@ -270,8 +274,11 @@ connection::on_write(boost::system::error_code ec, std::size_t)
         return;
     }
     last_activity_ = clock::now();
+    out_bytes_ -= out_.front().size();
     out_.pop_front();
     do_write();
+    // The client read: room again for its next requests.
+    do_read();
     maybe_finish();
 }
 

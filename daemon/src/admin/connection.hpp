@@ -64,6 +64,8 @@ private:
     std::string in_;
     std::deque<pending> pending_;
     std::deque<std::string> out_;
+    /// Bytes in out_: past options::max_output_bytes no more requests are read.
+    std::size_t out_bytes_ = 0;
     net::steady_timer idle_;
     clock::time_point last_activity_;
     std::uint64_t next_seq_ = 1;

@@ -47,20 +47,26 @@ core::on_accept(boost::system::error_code ec, stream_protocol::socket s)
         log().warn("admin socket: SO_PEERCRED: {}", cred.error().message());
         return;
     }
-    if(connections.size() >= opts.max_connections) {
+    auto const caller_level = std::min(level_for(*cred, policy), opts.max_level);
+    // The last admin_reserved places (at most half of them) are kept for administrators.
+    auto const reserved = std::min(opts.admin_reserved, opts.max_connections / 2);
+    auto const cap = caller_level == level::admin ? opts.max_connections : opts.max_connections - reserved;
+    if(connections.size() >= cap) {
         // One best-effort line (fits any socket buffer) instead of a silent close, then go.
         auto const line = error_line(nullptr, errc::busy,
-            "too many admin connections (" + std::to_string(opts.max_connections) + "); try again");
+            "too many admin connections (" + std::to_string(cap) + " for level " +
+            std::string(to_string(caller_level)) + "); try again");
         boost::system::error_code wec;
         s.non_blocking(true, wec);
         s.write_some(net::buffer(line), wec);
         s.close(wec);
-        log().warn("admin socket: refused uid={} pid={}: {} connections open", cred->uid, cred->pid,
-            connections.size());
+        if(auto const dropped = refusal_log.admit())
+            log().warn("admin socket: refused uid={} pid={} (level {}): {} connections open; {} similar suppressed",
+                cred->uid, cred->pid, to_string(caller_level), connections.size(), *dropped);
         return;
     }
     caller who;
-    who.level = std::min(level_for(*cred, policy), opts.max_level);
+    who.level = caller_level;
     who.peer = std::move(*cred);
     who.connection = next_connection++;
     auto c = std::make_shared<connection>(*this, std::move(s), std::move(who));

@@ -5,6 +5,7 @@
 #include "admin/options.hpp"
 #include "admin/registry.hpp"
 #include "admin/socket_file.hpp"
+#include "common/log_limiter.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
@@ -44,6 +45,9 @@ struct core {
     std::uint64_t next_connection = 1;
     std::atomic<std::size_t> connection_count{0};
     bool stopping = false;
+    /// Refused connections are logged a few times per second at most: a local caller looping on
+    /// connect must not fill the journal.
+    log_limiter refusal_log{1, 5};
 
     /// The audit/diagnostic logger.
     spdlog::logger& log() const;

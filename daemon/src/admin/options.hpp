@@ -35,6 +35,13 @@ struct options {
     std::size_t max_line = 64 * 1024;
     /// Concurrent connections; one more gets a `busy` error line and is closed.
     std::size_t max_connections = 32;
+    /// Of max_connections, this many (at most half) only admin-level callers may take: read- and operate-level
+    /// callers (a monitoring agent gone wild) can never lock an administrator out.
+    std::size_t admin_reserved = 4;
+    /// Responses waiting for a connection that does not read them; above it the server stops
+    /// reading that connection's requests until the client catches up (and closes it after
+    /// idle_timeout without progress).
+    std::size_t max_output_bytes = 1024 * 1024;
     /// Requests in flight per connection before the server stops reading (pipelining bound).
     std::size_t max_pipeline = 16;
     /// A connection with nothing in flight and no traffic for this long is closed.

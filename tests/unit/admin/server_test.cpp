@@ -15,6 +15,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+
 #include <atomic>
 #include <mutex>
 
@@ -559,4 +561,76 @@ TEST_CASE("a client that stops reading is closed after the idle timeout", "[admi
     REQUIRE(c.send("{\"id\":1,\"cmd\":\"big\"}\n"));
     REQUIRE(admin_test::wait_until([&] { return f.srv->connection_count() == 1; }));
     CHECK(admin_test::wait_until([&] { return f.srv->connection_count() == 0; }, 5s));
+}
+
+TEST_CASE("a client that sends requests and never reads stops being read; its output is bounded",
+    "[admin][server][limits]")
+{
+    fixture f([](options& o) {
+        o.max_output_bytes = 64 * 1024;
+        o.idle_timeout = 2s;
+    });
+    f.start();
+    line_client c(f.opts.path);
+    c.read_json();
+    // Non-blocking from here: count what the server takes before it stops reading us.
+    int const flags = ::fcntl(c.fd(), F_GETFL);
+    ::fcntl(c.fd(), F_SETFL, flags | O_NONBLOCK);
+    std::string batch;
+    for(int i = 0; i < 4096; ++i)
+        batch += "{\"cmd\":\"ping\"}\n";
+    std::size_t accepted = 0;
+    auto const until = std::chrono::steady_clock::now() + 5s;
+    int stalls = 0;
+    while(accepted < (std::size_t{32} << 20) && std::chrono::steady_clock::now() < until && stalls < 50) {
+        auto const n = ::send(c.fd(), batch.data(), batch.size(), MSG_NOSIGNAL);
+        if(n > 0) {
+            accepted += static_cast<std::size_t>(n);
+            stalls = 0;
+        } else {
+            ++stalls;
+            std::this_thread::sleep_for(10ms);
+        }
+    }
+    // Kernel buffers on both sides plus the requests behind 64 KiB of answers: well under 4 MiB.
+    // Without the bound the server read (and answered into memory) all 32 MiB.
+    INFO("bytes the server took: " << accepted);
+    CHECK(accepted < (std::size_t{4} << 20));
+    // And a client that never reads is closed once nothing moved for the idle timeout.
+    CHECK(admin_test::wait_until([&] { return f.srv->connection_count() == 0; }, 10s));
+}
+
+TEST_CASE("admin_reserved places are kept for admin-level callers", "[admin][server][limits]")
+{
+    SECTION("callers below admin get max_connections - admin_reserved")
+    {
+        fixture f([](options& o) {
+            o.max_connections = 4;
+            o.admin_reserved = 2;
+            o.max_level = level::operate; // root is only operate on this socket
+        });
+        f.start();
+        line_client a(f.opts.path);
+        line_client b(f.opts.path);
+        CHECK(a.read_json().at("hello") == "tradepushd");
+        CHECK(b.read_json().at("hello") == "tradepushd");
+        line_client c(f.opts.path);
+        auto r = c.read_json();
+        CHECK(r.at("error").at("code") == "busy");
+    }
+    SECTION("an admin gets every place")
+    {
+        fixture f([](options& o) {
+            o.max_connections = 4;
+            o.admin_reserved = 2;
+        });
+        f.start();
+        std::vector<std::unique_ptr<line_client>> all;
+        for(int i = 0; i < 4; ++i) {
+            all.push_back(std::make_unique<line_client>(f.opts.path));
+            CHECK(all.back()->read_json().at("hello") == "tradepushd");
+        }
+        line_client extra(f.opts.path);
+        CHECK(extra.read_json().at("error").at("code") == "busy");
+    }
 }
