@@ -98,6 +98,12 @@ export const DEFAULT_CONFIG = {
     max_symbols_per_request: 50,
     max_tickers_per_connection: 200,
     max_connections_per_user: 32,
+    // Every test client connects from 127.0.0.1, and some files try dozens of bad tokens on purpose:
+    // the per-address login back-off is off unless a test turns it on (edge_limits.test.mjs).
+    failed_logins_per_address: 0,
+    // Likewise for sockets and handshakes per address: the storm tests open hundreds at once.
+    max_sockets_per_address: 0,
+    handshakes_per_second_per_address: 0,
   },
   auth: { leeway_s: 30 },
   feed: { kind: 'scripted', tick_interval_ms: 1000, snapshot_delay_ms: 0 },

@@ -32,6 +32,10 @@ DEFAULT_CONFIG = {
         "max_symbols_per_request": 50,
         "max_tickers_per_connection": 200,
         "max_connections_per_user": 32,
+        # Every test client comes from 127.0.0.1: no per-address limits here.
+        "max_sockets_per_address": 0,
+        "handshakes_per_second_per_address": 0,
+        "failed_logins_per_address": 0,
     },
     "auth": {"leeway_s": 30},
     "feed": {"kind": "scripted", "tick_interval_ms": 1000, "snapshot_delay_ms": 0},

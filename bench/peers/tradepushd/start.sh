@@ -92,6 +92,11 @@ slow_consumer_timeout_ms = 10000
 max_symbols_per_request = 50
 max_tickers_per_connection = 200
 max_connections_per_user = 100000
+# Every benchmark client comes from 127.0.0.1: the per-address limits would refuse all but the first
+# few hundred (the abuse scenario sets its own).
+max_sockets_per_address = 0
+handshakes_per_second_per_address = 0
+max_unauthenticated_connections = 0
 
 [auth]
 leeway_s = 30

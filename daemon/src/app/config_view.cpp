@@ -80,12 +80,15 @@ config_view(config::daemon_config const& cfg)
     o["limits"] = json::object{{"max_symbols_per_request", cfg.limits.max_symbols_per_request},
         {"max_tickers_per_connection", cfg.limits.max_tickers_per_connection},
         {"max_connections_per_user", cfg.limits.max_connections_per_user},
+        {"max_failed_connects", cfg.max_failed_connects},
+        {"failed_logins_per_address", cfg.failed_logins_per_address},
         {"max_connections", cfg.engineio.max_sessions}};
 
     json::array keys;
     for(auto const& k : cfg.auth.keys)
         keys.push_back(key_view(k));
-    json::object auth{{"keys", std::move(keys)}, {"leeway_s", cfg.auth.leeway.count()}};
+    json::object auth{{"keys", std::move(keys)}, {"leeway_s", cfg.auth.leeway.count()},
+        {"require_exp", cfg.auth.require_exp}, {"max_lifetime_s", cfg.auth.max_lifetime.count()}};
     if(cfg.auth.issuer)
         auth["issuer"] = *cfg.auth.issuer;
     if(cfg.auth.audience)

@@ -51,6 +51,8 @@ make_verifier(config::auth_config const& auth_cfg)
     vo.issuer = auth_cfg.issuer;
     vo.audience = auth_cfg.audience;
     vo.leeway = auth_cfg.leeway;
+    vo.require_exp = auth_cfg.require_exp;
+    vo.max_lifetime = auth_cfg.max_lifetime;
     auto verifier = auth::jwt_verifier::create(std::move(vo));
     if(!verifier)
         return {boost::system::in_place_error, verifier.error().message};
@@ -449,9 +451,12 @@ daemon::start()
     d.hub = std::make_unique<hub::hub>(d.control.get_executor(), *d.router, *d.accounts, ports, cfg.limits);
 
     // Client protocol.
-    d.gate = std::make_shared<gateway::gateway>(*d.hub, std::move(*verifier), registries);
+    gateway::gateway_options gopts;
+    gopts.login.free_failures = cfg.failed_logins_per_address;
+    d.gate = std::make_shared<gateway::gateway>(*d.hub, std::move(*verifier), registries, gopts);
     socketio::options so;
     so.connect_timeout = cfg.connect_timeout;
+    so.max_failed_connects = cfg.max_failed_connects;
     d.sio = std::make_unique<socketio::server>(so);
     d.sio->of("/", d.gate);
     d.eio = std::make_unique<engineio::server>(shard_ptrs);
@@ -466,6 +471,7 @@ daemon::start()
         spdlog::warn("max_connections {} is close to or above the open-file limit {}: expect accept "
             "failures (EMFILE) before the cap; raise LimitNOFILE or lower the cap",
             eio_opts.max_sessions, *nofile);
+    d.eio->set_connection_options(cfg.connection);
     d.eio->add_endpoint(eio_opts, d.sio->session_factory());
     d.eio->add_route("/healthz", [](std::string_view) {
         return engineio::http_reply{200, "text/plain; charset=utf-8", "ok\n"};

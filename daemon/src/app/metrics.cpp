@@ -53,6 +53,22 @@ render_metrics(metrics_snapshot const& m)
     single(w, "tradepushd_connections_refused_full_total", "counter",
         "Handshakes answered 503 because [limits] max_connections was reached.",
         static_cast<double>(e.refused_full));
+    single(w, "tradepushd_unauthenticated_connections", "gauge",
+        "Engine.IO sessions that have not authenticated (joined a namespace).", static_cast<double>(e.unauthenticated));
+    w.family("tradepushd_connections_refused_total", "counter",
+        "Connections and handshakes refused by an edge limit, by reason.");
+    w.sample("tradepushd_connections_refused_total", static_cast<double>(e.refused_address),
+        {{"reason", "max_sockets_per_address"}});
+    w.sample("tradepushd_connections_refused_total", static_cast<double>(e.refused_handshake_rate),
+        {{"reason", "handshakes_per_second_per_address"}});
+    w.sample("tradepushd_connections_refused_total", static_cast<double>(e.refused_unauthenticated),
+        {{"reason", "max_unauthenticated_connections"}});
+    w.sample("tradepushd_connections_refused_total", static_cast<double>(e.refused_proxy),
+        {{"reason", "bad_proxy_header"}});
+    single(w, "tradepushd_accept_failures_total", "counter",
+        "Accepts that failed (mostly EMFILE: out of descriptors).", static_cast<double>(e.accept_failures));
+    single(w, "tradepushd_connections_shed_total", "counter",
+        "Connections without a completed handshake closed to free descriptors.", static_cast<double>(e.shed));
     single(w, "tradepushd_users", "gauge", "Users with at least one attached connection.",
         static_cast<double>(h.users));
     w.family("tradepushd_subscriptions", "gauge", "Subscriptions (connection, stream) by stream type.");

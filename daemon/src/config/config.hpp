@@ -38,8 +38,12 @@ struct auth_config {
     std::optional<std::string> issuer;
     /// Required `aud` claim, when set.
     std::optional<std::string> audience;
-    /// Clock skew tolerated on `exp` / `nbf`.
+    /// Clock skew tolerated on `exp` / `nbf` / `iat`.
     std::chrono::seconds leeway{30};
+    /// Refuse tokens without `exp`.
+    bool require_exp = true;
+    /// Longest token lifetime accepted (exp - iat, or exp - now without iat); 0 = no cap.
+    std::chrono::seconds max_lifetime{24 * 3600};
 };
 
 /// Where market and account data come from.
@@ -126,12 +130,21 @@ struct daemon_config {
     unsigned workers = 0;
     /// Engine.IO endpoint options (path "/socket.io/" by default), including per-connection limits.
     engineio::options engineio = default_engineio_options();
+    /// Per-address and unauthenticated limits, header deadline, trusted proxies.
+    engineio::connection_options connection;
     /// The graceful stop.
     drain_config drain;
-    /// Time a client has after the Engine.IO handshake to send a Socket.IO CONNECT.
-    std::chrono::milliseconds connect_timeout{45000};
+    /// Time a client has after the Engine.IO handshake (or after leaving its last namespace) to
+    /// join a namespace with a valid token. Shorter than the reference's 45 s: until then the
+    /// session is unauthenticated and holds a place of connection_options::max_unauthenticated_sessions.
+    std::chrono::milliseconds connect_timeout{10000};
     /// What one connection may ask the hub for.
     hub::hub_limits limits;
+    /// Refused CONNECTs one connection may send before it is closed (`[limits] max_failed_connects`).
+    unsigned max_failed_connects = 3;
+    /// Refused logins one client address (IPv4, or IPv6 /64) may have per minute before it must
+    /// wait, doubling, before its next login is checked; 0 disables (`[limits] failed_logins_per_address`).
+    unsigned failed_logins_per_address = 20;
     /// Token verification.
     auth_config auth;
     /// Data source.

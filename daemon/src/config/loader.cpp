@@ -176,6 +176,20 @@ read_server(table_reader& t, daemon_config& cfg)
         eio.cors.origins = std::move(out);
     }
 
+    if (auto v = t.integer("header_timeout_ms", min_timer_ms, 120000))
+        cfg.connection.header_timeout = ms(*v);
+    if (auto v = t.boolean("proxy_protocol"))
+        cfg.connection.proxy_protocol = *v;
+    if (auto proxies = t.strings("trusted_proxies")) {
+        for (auto const& [text, where] : proxies->value)
+            if (!add_network(cfg.connection.trusted_proxies, text))
+                t.errors().fail(where, t.name_of("trusted_proxies") + ": '" + text +
+                    "' is not an address or network (e.g. \"10.0.0.5\", \"10.0.0.0/8\", \"fd00::/8\")");
+    }
+    if (cfg.connection.proxy_protocol && cfg.connection.trusted_proxies.empty())
+        t.errors().fail(t.where_of("proxy_protocol"), t.name_of("proxy_protocol") +
+            ": needs trusted_proxies (the PROXY header is only accepted from them)");
+
     if (auto v = t.boolean("cors_credentials")) {
         eio.cors.credentials = *v;
         // Browsers reject "Access-Control-Allow-Origin: *" together with credentials (Fetch
@@ -204,6 +218,19 @@ read_limits(table_reader& t, daemon_config& cfg)
         cfg.limits.max_tickers_per_connection = static_cast<std::size_t>(*v);
     if (auto v = t.integer("max_connections_per_user", 1, 100000))
         cfg.limits.max_connections_per_user = static_cast<std::size_t>(*v);
+    if (auto v = t.integer("max_failed_connects", 0, 1000))
+        cfg.max_failed_connects = static_cast<unsigned>(*v);
+    if (auto v = t.integer("failed_logins_per_address", 0, 1000000))
+        cfg.failed_logins_per_address = static_cast<unsigned>(*v);
+    auto& conn = cfg.connection;
+    if (auto v = t.integer("max_sockets_per_address", 0, 10000000))
+        conn.max_sockets_per_address = static_cast<std::size_t>(*v);
+    if (auto v = t.integer("handshakes_per_second_per_address", 0, 1000000))
+        conn.handshakes_per_second_per_address = static_cast<double>(*v);
+    if (auto v = t.integer("handshake_burst_per_address", 1, 10000000))
+        conn.handshake_burst_per_address = static_cast<double>(*v);
+    if (auto v = t.integer("max_unauthenticated_connections", 0, 10000000))
+        conn.max_unauthenticated_sessions = static_cast<std::size_t>(*v);
     // 0 is resolved at start from the open-file limit (app/connection_cap).
     if (auto v = t.integer("max_connections", 0, 10000000))
         eio.max_sessions = static_cast<std::size_t>(*v);
@@ -327,6 +354,10 @@ read_auth(table_reader& t, daemon_config& cfg, std::filesystem::path const& base
     }
     if (auto v = t.integer("leeway_s", 0, 3600))
         auth.leeway = std::chrono::seconds(*v);
+    if (auto v = t.boolean("require_exp"))
+        auth.require_exp = *v;
+    if (auto v = t.integer("max_lifetime_s", 0, 366 * 24 * 3600))
+        auth.max_lifetime = std::chrono::seconds(*v);
 
     auto keys = t.tables("keys");
     t.finish();

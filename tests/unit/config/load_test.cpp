@@ -98,7 +98,17 @@ check_defaults(daemon_config const& cfg)
     CHECK(cfg.engineio.ping_interval == 25000ms);
     CHECK(cfg.engineio.ping_timeout == 20000ms);
     CHECK(cfg.engineio.upgrade_timeout == 10000ms);
-    CHECK(cfg.connect_timeout == 45000ms);
+    CHECK(cfg.connect_timeout == 10000ms);
+    CHECK(cfg.connection.header_timeout == 10000ms);
+    CHECK(cfg.connection.max_sockets_per_address == 256);
+    CHECK(cfg.connection.handshakes_per_second_per_address == 20);
+    CHECK(cfg.connection.handshake_burst_per_address == 200);
+    CHECK(cfg.connection.max_unauthenticated_sessions == 1024);
+    CHECK(cfg.connection.trusted_proxies.empty());
+    CHECK_FALSE(cfg.connection.proxy_protocol);
+    CHECK(cfg.max_failed_connects == 3);
+    CHECK(cfg.failed_logins_per_address == 20);
+    CHECK(cfg.auth.require_exp);
     CHECK(cfg.engineio.max_payload == 1000000);
     CHECK(cfg.engineio.allow_polling);
     CHECK(cfg.engineio.allow_websocket);
@@ -814,4 +824,60 @@ config = '{"tick_ms": }'
 config = '{}'
 )"),
         2, "file: required");
+}
+
+TEST_CASE("[auth] token policy: require_exp and max_lifetime_s, with safe defaults", "[config][auth]")
+{
+    auto const defaults = load_raw("[[auth.keys]]\nalg = \"HS256\"\nsecret = \"0123456789abcdef0123456789abcdef\"\n");
+    REQUIRE(defaults.has_value());
+    CHECK(defaults->auth.require_exp);
+    CHECK(defaults->auth.max_lifetime == std::chrono::hours(24));
+
+    auto const set = load_raw("[auth]\nrequire_exp = false\nmax_lifetime_s = 0\n[[auth.keys]]\nalg = \"HS256\"\n"
+                              "secret = \"0123456789abcdef0123456789abcdef\"\n");
+    REQUIRE(set.has_value());
+    CHECK_FALSE(set->auth.require_exp);
+    CHECK(set->auth.max_lifetime == std::chrono::seconds(0));
+
+    expect_error_at(load_raw("[auth]\nmax_lifetime_s = -1\n"), 2, "auth.max_lifetime_s");
+    expect_error_at(load_raw("[auth]\nrequire_exp = \"yes\"\n"), 2, "auth.require_exp");
+}
+
+TEST_CASE("[server] trusted_proxies and proxy_protocol", "[config][edge]")
+{
+    auto const key = "[[auth.keys]]\nalg = \"HS256\"\nsecret = \"0123456789abcdef0123456789abcdef\"\n";
+    auto ok = load_raw(std::string("[server]\ntrusted_proxies = [\"10.0.0.5\", \"192.168.0.0/16\", \"fd00::/8\", \"::1\"]\n"
+                                   "proxy_protocol = true\nheader_timeout_ms = 2000\n") + key);
+    REQUIRE(ok.has_value());
+    auto const& t = ok->connection.trusted_proxies;
+    namespace ip = boost::asio::ip;
+    CHECK(t.contains(ip::make_address("10.0.0.5")));
+    CHECK_FALSE(t.contains(ip::make_address("10.0.0.6")));
+    CHECK(t.contains(ip::make_address("192.168.77.1")));
+    CHECK(t.contains(ip::make_address("::ffff:192.168.1.1")));
+    CHECK(t.contains(ip::make_address("fd12:3456::1")));
+    CHECK(t.contains(ip::make_address("::1")));
+    CHECK_FALSE(t.contains(ip::make_address("fe80::1")));
+    CHECK(ok->connection.proxy_protocol);
+    CHECK(ok->connection.header_timeout == std::chrono::milliseconds(2000));
+
+    expect_error_at(load_raw("[server]\ntrusted_proxies = [\"10.0.0.0/33\"]\n"), 2, "server.trusted_proxies");
+    expect_error_at(load_raw("[server]\ntrusted_proxies = [\"proxy.example\"]\n"), 2, "is not an address or network");
+    expect_error_at(load_raw("[server]\nproxy_protocol = true\n"), 2, "needs trusted_proxies");
+}
+
+TEST_CASE("[limits] per-address and unauthenticated limits", "[config][edge]")
+{
+    auto r = load_raw("[limits]\nmax_sockets_per_address = 0\nhandshakes_per_second_per_address = 5\n"
+                      "handshake_burst_per_address = 7\nmax_unauthenticated_connections = 9\nmax_failed_connects = 0\n"
+                      "failed_logins_per_address = 4\n[[auth.keys]]\nalg = \"HS256\"\n"
+                      "secret = \"0123456789abcdef0123456789abcdef\"\n");
+    REQUIRE(r.has_value());
+    CHECK(r->connection.max_sockets_per_address == 0);
+    CHECK(r->connection.handshakes_per_second_per_address == 5);
+    CHECK(r->connection.handshake_burst_per_address == 7);
+    CHECK(r->connection.max_unauthenticated_sessions == 9);
+    CHECK(r->max_failed_connects == 0);
+    CHECK(r->failed_logins_per_address == 4);
+    expect_error_at(load_raw("[limits]\nhandshake_burst_per_address = 0\n"), 2, "limits.handshake_burst_per_address");
 }
