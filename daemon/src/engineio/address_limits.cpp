@@ -8,7 +8,7 @@ address_limits::slot::operator=(slot&& o) noexcept
     if(this != &o) {
         release();
         owner_ = std::move(o.owner_);
-        key_ = o.key_;
+        entry_ = o.entry_;
     }
     return *this;
 }
@@ -17,7 +17,7 @@ void
 address_limits::slot::release() noexcept
 {
     if(auto owner = std::move(owner_))
-        owner->close_socket(key_);
+        owner->close_socket(entry_);
 }
 
 address_limits::entry*
@@ -40,7 +40,7 @@ address_limits::find_or_add(address_key const& key, clock::time_point now)
         }
     }
     auto const burst = opts_.handshake_burst > 0 ? opts_.handshake_burst : 1;
-    return &entries_.emplace(key, entry{0, rate_limiter(opts_.handshakes_per_second, burst), {}}).first->second;
+    return &entries_.emplace(key, entry{key, 0, rate_limiter(opts_.handshakes_per_second, burst), {}}).first->second;
 }
 
 std::optional<address_limits::slot>
@@ -55,21 +55,20 @@ address_limits::open_socket(address_key const& key)
     if(e->sockets >= opts_.max_sockets)
         return std::nullopt;
     ++e->sockets;
-    return slot{shared_from_this(), key};
+    return slot{shared_from_this(), e};
 }
 
 void
-address_limits::close_socket(address_key const& key) noexcept
+address_limits::close_socket(void* counted) noexcept
 {
     std::lock_guard lock(mutex_);
-    auto it = entries_.find(key);
-    if(it == entries_.end())
-        return;
-    if(it->second.sockets > 0)
-        --it->second.sockets;
+    // Entries counting a socket are never erased (prune skips them), so the pointer is valid.
+    auto& e = *static_cast<entry*>(counted);
+    if(e.sockets > 0)
+        --e.sockets;
     // With no handshake limit there is nothing else to remember about an address without sockets.
-    if(it->second.sockets == 0 && opts_.handshakes_per_second <= 0)
-        entries_.erase(it);
+    if(e.sockets == 0 && opts_.handshakes_per_second <= 0)
+        entries_.erase(e.key);
 }
 
 bool

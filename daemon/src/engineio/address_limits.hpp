@@ -37,7 +37,7 @@ public:
     class slot {
     public:
         slot() = default;
-        slot(slot&& o) noexcept : owner_(std::move(o.owner_)), key_(o.key_) {}
+        slot(slot&& o) noexcept : owner_(std::move(o.owner_)), entry_(o.entry_) {}
         slot& operator=(slot&& o) noexcept;
         ~slot() { release(); }
         /// Uncounts the socket now.
@@ -47,9 +47,11 @@ public:
 
     private:
         friend class address_limits;
-        slot(std::shared_ptr<address_limits> owner, address_key key) : owner_(std::move(owner)), key_(key) {}
+        slot(std::shared_ptr<address_limits> owner, void* entry) : owner_(std::move(owner)), entry_(entry) {}
         std::shared_ptr<address_limits> owner_;
-        address_key key_{};
+        // The address's table entry: it is not erased while it counts a socket (every idle
+        // WebSocket carries a slot, so it is a pointer rather than the 16-byte key).
+        void* entry_ = nullptr;
     };
 
     /// Counts a new socket of `key`; an empty slot (refused) when the address holds max_sockets.
@@ -65,12 +67,13 @@ public:
 
 private:
     struct entry {
+        address_key key;
         std::size_t sockets = 0;
         rate_limiter handshakes;
         clock::time_point last_handshake{};
     };
 
-    void close_socket(address_key const& key) noexcept;
+    void close_socket(void* entry) noexcept;
     /// The entry of `key`, created if there is room; nullptr when the table is full.
     entry* find_or_add(address_key const& key, clock::time_point now);
 

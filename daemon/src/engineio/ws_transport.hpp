@@ -79,8 +79,9 @@ private:
     bool in_owner_write_ = false;
     bool linger_ = false;        // after the close frame, wait for the client's FIN
     bool pong_queued_ = false;   // control_out_ holds an unsent pong (and nothing else)
-    /// Pings whose pong replaced an unsent one since the client last completed reading a write.
-    unsigned coalesced_pings_ = 0;
+    /// Pings whose pong replaced an unsent one since the client last completed reading a write
+    /// (small: it sits in the flags' padding, and the bound is 64).
+    std::uint8_t coalesced_pings_ = 0;
     net::ip::tcp::socket socket_;
     ws_frame_parser parser_;
     std::weak_ptr<session_impl> owner_;
