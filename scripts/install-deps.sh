@@ -44,6 +44,10 @@ packages=(
     libssl-dev libspdlog-dev libtomlplusplus-dev catch2
     python3 python3-socketio python3-websocket python3-requests
     procps curl
+    # tests/e2e/proxy.test.mjs: a real HAProxy in front of the daemon (PROXY protocol v2)
+    haproxy
+    # fuzz/: libFuzzer targets build with clang (-fsanitize=fuzzer,address,undefined)
+    clang libfuzzer-14-dev
     # packaging/ and its tests: the .deb build, lintian, systemd-analyze and sysusers
     debhelper lintian fakeroot dpkg-dev systemd
     # bench/: the Flask-SocketIO peer (gevent is the async mode it uses, eventlet the alternative) and charts

@@ -20,6 +20,7 @@ set(e2e_node_tests
   "bad_input\;300\;OFF"
   "auth_header\;120\;OFF"
   "edge_limits\;120\;OFF"
+  "proxy\;120\;OFF"
   "cli\;120\;OFF"
   "credentials\;120\;OFF"
   "docs_examples\;120\;OFF"

@@ -158,7 +158,8 @@ export async function startDaemon(allOverrides = {}) {
   const bin = process.env.TRADEPUSH_DAEMON;
   if (!bin) throw new Error('TRADEPUSH_DAEMON must point at the tradepushd binary');
   // `plugin: {file, config}` is not a config table: it loads that plugin (instead of TRADEPUSH_E2E_PLUGIN's).
-  const { plugin, ...overrides } = allOverrides;
+  // `nofile: N` runs it with an open-file limit of N (prlimit), for out-of-descriptor tests.
+  const { plugin, nofile, ...overrides } = allOverrides;
   const cfg = {};
   for (const [t, v] of Object.entries(DEFAULT_CONFIG)) cfg[t] = { ...v, ...(overrides[t] ?? {}) };
   // Tables the defaults do not have (e.g. credentials) are taken as given.
@@ -167,7 +168,9 @@ export async function startDaemon(allOverrides = {}) {
   const cfgPath = path.join(dir, 'tradepushd.toml');
   fs.writeFileSync(cfgPath, toToml(cfg, plugin));
 
-  const proc = spawnTied([bin, '--config', cfgPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const argv = [bin, '--config', cfgPath];
+  if (nofile) argv.unshift('prlimit', `--nofile=${nofile}:${nofile}`);
+  const proc = spawnTied(argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   const keep = (d) => { log += d; if (log.length > 200000) log = log.slice(-100000); };
   proc.stderr.on('data', keep);

@@ -3,6 +3,7 @@
 // address, and sessions whose token expired.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { Client, RawSocket, io, mintJwt, sleep, startDaemon, stopChecked, waitFor } from './daemon.mjs';
 
 const daemons = [];
@@ -131,6 +132,33 @@ describe('a session ends when its token expires', () => {
       await waitFor(() => socket.connected && tokens.length === 2, 5000, 'reconnected with a fresh token');
     } finally {
       socket.close();
+    }
+  });
+});
+
+describe('out of descriptors', () => {
+  test('idle sockets that fill the descriptor table are shed; a client with a token still gets in', async () => {
+    // 128 descriptors; one address opens 160 idle TCP connections (no request at all), more than
+    // the process can hold. Before the fix, accept failed silently and everyone else waited for
+    // the idle sockets' 60 s read deadline.
+    const d = await daemon({ nofile: 128, limits: { max_connections: 40 } });
+    const idle = [];
+    for (let i = 0; i < 160; i++) {
+      const s = net.connect({ host: '127.0.0.1', port: d.port, localAddress: '127.0.0.5' });
+      s.on('error', () => {});
+      idle.push(s);
+    }
+    try {
+      await sleep(500);
+      const c = await Client.connect(d, 'with-token', { localAddress: '127.0.0.6' });
+      c.close();
+      const r = await fetch(`${d.url}/healthz`, { signal: AbortSignal.timeout(5000) });
+      assert.equal(r.status, 200);
+      assert.match(d.log(), /accept failed: .*closed \d+ connections that had not completed a handshake/);
+      const m = await d.metrics();
+      assert.ok(m.tradepushd_connections_shed_total > 0, 'shed connections are counted');
+    } finally {
+      for (const s of idle) s.destroy();
     }
   });
 });

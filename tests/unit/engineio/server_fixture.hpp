@@ -47,6 +47,10 @@ struct echo_handler : session_handler {
                 p->send(tradepush::outbound_message::text("4s1b"), 1);
                 return;
             }
+            if(!binary && data == "!remote") {
+                p->send_text(p->handshake().remote.address().to_string());
+                return;
+            }
             if(!binary && data == "!stats") {
                 auto const st = p->stats();
                 p->send_text("writes=" + std::to_string(st.writes) + " sent=" + std::to_string(st.messages_sent) +
@@ -90,9 +94,11 @@ struct fixture {
     std::shared_ptr<std::atomic<int>> closes = std::make_shared<std::atomic<int>>(0);
     std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
 
-    explicit fixture(options opts)
+    explicit fixture(options opts, std::optional<connection_options> conn = std::nullopt)
     {
         srv = std::make_unique<server>(std::vector<net::io_context*>{&ioc});
+        if(conn)
+            srv->set_connection_options(*conn);
         srv->add_endpoint(opts, [c = closes](session_ptr const& s) {
             auto h = std::make_shared<echo_handler>();
             h->s = s;
