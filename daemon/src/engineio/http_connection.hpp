@@ -20,6 +20,9 @@ namespace tradepush::engineio {
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
 
+/// Most unparsed bytes one HTTP connection buffers: the header limit (8 KiB) and a read's worth.
+inline constexpr std::size_t read_buffer_limit = 96 * 1024;
+
 /// Who is at the other end of a connection.
 struct peer_info {
     /// The client: the socket's peer, or the client a trusted proxy named in its PROXY header.
@@ -85,7 +88,10 @@ private:
     std::shared_ptr<server_core> server_;
     shard_state& shard_;
     beast::tcp_stream stream_;
-    beast::flat_buffer buffer_;
+    /// Bytes read and not parsed yet. Parsed bytes leave it (into the request), so it never needs
+    /// more than a header and one chunk header; bounded, because Beast 1.81 buffers a chunk
+    /// header's extensions without limit while it waits for their end of line.
+    beast::flat_buffer buffer_{read_buffer_limit};
     std::optional<http::request_parser<http::string_body>> parser_;
     endpoint_entry const* endpoint_ = nullptr;
     // Origin and keep-alive of the current request, for responses built later (parked GET).

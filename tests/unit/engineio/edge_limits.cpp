@@ -237,3 +237,34 @@ TEST_CASE("X-Forwarded-For is read from trusted proxies only, rightmost untruste
     auto const sid2 = sid_of(request_on(*direct, handshake_target, {}, "X-Forwarded-For: 192.0.2.66\r\n"));
     CHECK(remote_of(f, sid2, "127.0.0.2") == "127.0.0.2");
 }
+
+TEST_CASE("a chunk header that never ends is not buffered without limit", "[engineio][server][limits]")
+{
+    // Beast 1.81 keeps a chunk header's extensions until their end of line arrives; the connection's
+    // read buffer is bounded, so the read fails and the connection is closed instead.
+    fixture f(quiet_options());
+    auto const sid = f.handshake();
+    net::io_context c;
+    auto s = connect_from(c, f.srv->port());
+    std::string head = "POST /engine.io/?EIO=4&transport=polling&sid=" + sid +
+        " HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=";
+    net::write(*s, net::buffer(head));
+    std::string const more(64 * 1024, 'a');
+    std::size_t sent = 0;
+    beast::error_code ec;
+    s->non_blocking(true);
+    auto const until = std::chrono::steady_clock::now() + 10s;
+    while(!ec && sent < (std::size_t{16} << 20) && std::chrono::steady_clock::now() < until) {
+        auto const n = s->write_some(net::buffer(more), ec);
+        if(ec == net::error::would_block) {
+            ec = {};
+            std::this_thread::sleep_for(5ms);
+            continue;
+        }
+        sent += n;
+    }
+    // The server stopped reading (closed) long before 16 MiB; it had read at most its buffer's bound.
+    INFO("sent " << sent << " bytes, " << ec.message());
+    CHECK(ec);
+    CHECK(sent < (std::size_t{8} << 20));
+}
