@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The one test command (CI runs it through .ci/run): installs dependencies, then configures, builds
-# and tests the `release` preset, then the `asan` preset (ASan + UBSan + LSan), then `tsan` (ThreadSanitizer:
-# the daemon runs worker shards and a control thread, and every e2e test exercises where they meet).
+# and tests the `release` preset, then `fuzz` (every parser's libFuzzer target, clang + ASan + UBSan,
+# each run for a bounded time), then the `asan` preset (ASan + UBSan + LSan), then `tsan`
+# (ThreadSanitizer: the daemon runs worker shards and a control thread, and every e2e test exercises
+# where they meet).
 #
 # Usage: scripts/run-tests.sh [--quick] [--preset NAME]...
 #   --quick          release preset only (for developers)
@@ -16,7 +18,7 @@ set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
 
-usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
 
 presets=()
 while [ $# -gt 0 ]; do
@@ -32,7 +34,7 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-[ "${#presets[@]}" -gt 0 ] || presets=(release asan tsan)
+[ "${#presets[@]}" -gt 0 ] || presets=(release fuzz asan tsan)
 
 build_jobs="${TRADEPUSH_BUILD_JOBS:-2}"
 test_jobs="${TRADEPUSH_TEST_JOBS:-1}"
@@ -59,6 +61,7 @@ preset_mib() {
         release) echo 1900 ;;
         asan) echo 3100 ;;
         tsan) echo 1900 ;;
+        fuzz) echo 900 ;;
         *) echo 1500 ;;
     esac
 }
