@@ -11,19 +11,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-template<class Pred>
-bool
-eventually(Pred pred, std::chrono::milliseconds limit = 5000ms)
-{
-    auto const end = std::chrono::steady_clock::now() + limit;
-    while(!pred()) {
-        if(std::chrono::steady_clock::now() > end)
-            return false;
-        std::this_thread::sleep_for(10ms);
-    }
-    return true;
-}
-
 // A TCP connection from `source` (any 127.0.0.0/8 address) to the server.
 std::unique_ptr<tcp::socket>
 connect_from(net::io_context& c, unsigned short port, char const* source = "127.0.0.1")

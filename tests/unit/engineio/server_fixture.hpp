@@ -168,6 +168,20 @@ struct ws_client : tradepush::engineio::test::ws_test_client {
     }
 };
 
+/// Waits (bounded) until `pred` holds; returns whether it did.
+template<class Pred>
+bool
+eventually(Pred pred, std::chrono::milliseconds limit = std::chrono::milliseconds(5000))
+{
+    auto const end = std::chrono::steady_clock::now() + limit;
+    while(!pred()) {
+        if(std::chrono::steady_clock::now() > end)
+            return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return true;
+}
+
 /// A raw TCP client that does the WebSocket handshake by hand and reads nothing back: for tests of
 /// clients that stop reading. `receive_buffer` > 0 shrinks its kernel receive buffer first, so the
 /// server's writes back up quickly.

@@ -9,20 +9,6 @@ using namespace tradepush::engineio::test;
 
 namespace {
 
-// Waits (bounded) until `pred` holds; returns whether it did.
-template<class Pred>
-bool
-eventually(Pred pred, std::chrono::milliseconds limit = std::chrono::milliseconds(5000))
-{
-    auto const end = std::chrono::steady_clock::now() + limit;
-    while(!pred()) {
-        if(std::chrono::steady_clock::now() > end)
-            return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return true;
-}
-
 // The WebSocket handshake by hand, waiting for the 101 (frames sent before it would land in the
 // HTTP parser's buffer, as no real client sends them).
 void
