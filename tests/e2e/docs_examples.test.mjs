@@ -91,7 +91,8 @@ test('the Python example subscribes and prints the balance', async () => {
   fs.writeFileSync(file, `tokens = ${JSON.stringify(tokens('docs-py'))}\n` +
     'def get_token():\n    return tokens.pop(0) if len(tokens) > 1 else tokens[0]\n\n' + example('python'));
   const python = process.env.TRADEPUSH_E2E_PYTHON3 ?? '/usr/bin/python3';
-  const out = await runUntil([python, '-u', file], (o) => afterExpiry(o, /^equity /m));
+  // Whole lines only: output may arrive cut mid-line.
+  const out = await runUntil([python, '-u', file], (o) => afterExpiry(o, /^equity [0-9.]+ seq \d+\n/m));
   assert.match(out, /^equity [0-9.]+ seq \d+/m, `the example printed the balance:\n${out}`);
   assert.ok(afterExpiry(out, /^equity [0-9.]+ seq \d+/m), `after the expiry, a fresh balance:\n${out}`);
   assert.doesNotMatch(out, /refused|Traceback/, out);
