@@ -213,7 +213,7 @@ TEST_CASE("a throwing handler answers internal", "[admin][server]")
     CHECK(c.request(R"({"id":2,"cmd":"ping"})").at("ok") == true);
 }
 
-TEST_CASE("deadline answers timeout; a late reply is ignored", "[admin][server]")
+TEST_CASE("deadline answers timeout, a late reply is ignored", "[admin][server]")
 {
     fixture f([](options& o) { o.command_deadline = 200ms; });
     f.start();
@@ -349,7 +349,7 @@ TEST_CASE("audit log: non-read commands with secrets redacted", "[admin][server]
     CHECK(lines[1].find("no user 'bob'") != std::string::npos);
 }
 
-TEST_CASE("a second server on a live socket refuses; stale socket is replaced", "[admin][server]")
+TEST_CASE("a second server on a live socket refuses, stale socket is replaced", "[admin][server]")
 {
     fixture f;
     f.start();
@@ -380,7 +380,7 @@ TEST_CASE("a second server on a live socket refuses; stale socket is replaced", 
     CHECK(d.read_json().at("hello") == "tradepushd");
 }
 
-TEST_CASE("socket mode and group; unknown group refuses to start", "[admin][server]")
+TEST_CASE("socket mode and group, unknown group refuses to start", "[admin][server]")
 {
     fixture f([](options& o) {
         o.mode = 0600;
@@ -414,7 +414,7 @@ TEST_CASE("registration only before start", "[admin][server]")
     CHECK_FALSE(f.srv->add("ping", level::read, "", [](json::object, caller const&, responder x) { x.ok(); }));
 }
 
-TEST_CASE("stop with requests in flight; responders outlive the server", "[admin][server]")
+TEST_CASE("stop with requests in flight, responders outlive the server", "[admin][server]")
 {
     std::vector<responder> kept;
     {
@@ -563,7 +563,7 @@ TEST_CASE("a client that stops reading is closed after the idle timeout", "[admi
     CHECK(admin_test::wait_until([&] { return f.srv->connection_count() == 0; }, 5s));
 }
 
-TEST_CASE("a client that sends requests and never reads stops being read; its output is bounded",
+TEST_CASE("a client that sends requests and never reads stops being read, its output is bounded",
     "[admin][server][limits]")
 {
     fixture f([](options& o) {

@@ -8,7 +8,7 @@
 
 using tradepush::config::load_string;
 
-TEST_CASE("[admin] keys reach daemon_config; bad values are refused at the value", "[config][admin]")
+TEST_CASE("[admin] keys reach daemon_config, bad values are refused at the value", "[config][admin]")
 {
     std::string const keys = "\n[[auth.keys]]\nalg = \"HS256\"\nsecret = \"unit-test-secret-0123456789abcdef-xyz\"\n";
     auto def = load_string(keys, "test.toml", "/etc/tradepushd");

@@ -165,7 +165,7 @@ TEST_CASE("header_timeout: a connection that sends no request is closed", "[engi
     CHECK(std::chrono::steady_clock::now() - t0 < 3000ms);
 }
 
-TEST_CASE("a trusted proxy's PROXY header names the client; without one its connection is refused",
+TEST_CASE("a trusted proxy's PROXY header names the client, without one its connection is refused",
     "[engineio][server][proxy]")
 {
     auto conn = limits();

@@ -19,7 +19,7 @@ TEST_CASE("polling handshake sends exactly the open packet fields", "[engineio][
     CHECK(open.at("maxPayload").as_int64() == 1000000);
 }
 
-TEST_CASE("polling echo batches packets with the record separator; binary as b64", "[engineio][server]")
+TEST_CASE("polling echo batches packets with the record separator, binary as b64", "[engineio][server]")
 {
     fixture f(test_options());
     auto sid = f.handshake();
@@ -157,7 +157,7 @@ TEST_CASE("bad websocket upgrade is refused before upgrading with a raw 400", "[
     CHECK(res.body() == "Session ID unknown");
 }
 
-TEST_CASE("CORS: listed origins get Access-Control headers; preflight answers 204", "[engineio][server]")
+TEST_CASE("CORS: listed origins get Access-Control headers, preflight answers 204", "[engineio][server]")
 {
     auto o = test_options();
     o.cors.origins = {"https://app.example"};

@@ -181,7 +181,7 @@ TEST_CASE("ws parser: fragments adding up past the cap are refused, exactly at t
     CHECK(p.close_code() == 1009);
 }
 
-TEST_CASE("ws parser: invalid UTF-8 in a text message closes with 1007; binary is not checked", "[ws]")
+TEST_CASE("ws parser: invalid UTF-8 in a text message closes with 1007, binary is not checked", "[ws]")
 {
     for(std::string const& bad : {std::string("4\xC3"), std::string("4\xED\xA0\x80"), std::string("4\xFF"),
             std::string("4\xC0\xAF")}) {

@@ -59,7 +59,7 @@ read_close_code(tcp::socket& sock)
 
 } // namespace
 
-TEST_CASE("a client that pings and never reads is closed; its pongs are not queued one per ping",
+TEST_CASE("a client that pings and never reads is closed, its pongs are not queued one per ping",
     "[engineio][server][limits]")
 {
     auto opts = quiet_options();

@@ -312,7 +312,7 @@ TEST_CASE("scripted_feed: request_snapshot for a closed session reports an error
     CHECK(out.statuses[0].type == stream_type::balance);
 }
 
-TEST_CASE("scripted_feed: destruction cancels timers; no handler touches the dead feed")
+TEST_CASE("scripted_feed: destruction cancels timers, no handler touches the dead feed")
 {
     net::io_context ioc;
     recording_sink out;

@@ -67,7 +67,7 @@ TEST_CASE("login_backoff: IPv6 addresses count by /64, IPv4-mapped as IPv4", "[g
     CHECK(key("2001:db8:1:2::1").to_string() == "2001:db8:1:2::/64");
 }
 
-TEST_CASE("login_backoff: the table is bounded; idle addresses make room", "[gateway][backoff]")
+TEST_CASE("login_backoff: the table is bounded, idle addresses make room", "[gateway][backoff]")
 {
     login_backoff b(small());
     auto const t = login_backoff::clock::time_point{} + 1h;

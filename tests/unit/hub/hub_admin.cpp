@@ -8,7 +8,7 @@ using namespace tradepush;
 using namespace tradepush::test;
 using tradepush::feed::stream_type;
 
-TEST_CASE("connections: who is attached, where, and how much they subscribed; filter and limit")
+TEST_CASE("connections: who is attached, where, and how much they subscribed, filter and limit")
 {
     manual_harness t;
     REQUIRE(t.attach(1, "alice", 0));

@@ -26,7 +26,7 @@ TEST_CASE("subscribe_trading argument errors leave no state and make no upstream
     CHECK(err.size() == 2);
 }
 
-TEST_CASE("subscribe_trading for a user without accounts is no_account; unknown connections are not_attached")
+TEST_CASE("subscribe_trading for a user without accounts is no_account, unknown connections are not_attached")
 {
     manual_harness t;
     REQUIRE(t.attach(1, "carol"));
@@ -50,7 +50,7 @@ TEST_CASE("subscribe_trading: duplicates ignored, default account is the first, 
     CHECK(t.sub_trading(1, trading_args({"orders"}, "alt")).at("account") == "alt");
 }
 
-TEST_CASE("unsubscribe_trading drops the listed types; all when none listed")
+TEST_CASE("unsubscribe_trading drops the listed types, all when none listed")
 {
     manual_harness t;
     REQUIRE(t.attach(1, "alice"));

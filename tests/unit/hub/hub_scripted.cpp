@@ -45,7 +45,7 @@ TEST_CASE("scripted: snapshots arrive after the ack, ticks push changes with con
     CHECK(t.stats().dedup_skips > 0);
 }
 
-TEST_CASE("scripted: second device gets the cached snapshot; resubscribe after leaving gets identical data again")
+TEST_CASE("scripted: second device gets the cached snapshot, resubscribe after leaving gets identical data again")
 {
     scripted_harness t({}, options(0ms));
     REQUIRE(t.attach(1, "alice", 0));

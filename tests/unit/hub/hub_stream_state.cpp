@@ -153,7 +153,7 @@ TEST_CASE("stream_status: error forwarded, remembered for new subscribers, live 
     CHECK(t.got(1, "stream_status").size() == n); // already live: nothing to say
 }
 
-TEST_CASE("stream_status: an error before any data reaches the subscriber; a later subscriber asks again")
+TEST_CASE("stream_status: an error before any data reaches the subscriber, a later subscriber asks again")
 {
     manual_harness t;
     REQUIRE(t.attach(1, "alice", 0));

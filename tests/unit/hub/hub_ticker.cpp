@@ -85,7 +85,7 @@ TEST_CASE("ticker: categories and exchanges are separate streams")
     CHECK(t.stats().subscriptions == 0);
 }
 
-TEST_CASE("ticker: seq and dedup per symbol; subscribing twice changes nothing")
+TEST_CASE("ticker: seq and dedup per symbol, subscribing twice changes nothing")
 {
     manual_harness t;
     REQUIRE(t.attach(1, "alice"));

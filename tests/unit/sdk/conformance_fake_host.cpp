@@ -288,7 +288,7 @@ TEST_CASE("fake_host: a stale-epoch emit is dropped and recorded")
     CHECK(tc::to_string(tc::violation_kind::stale_epoch_emit) == "stale-epoch emit");
 }
 
-TEST_CASE("fake_host: host calls from another thread are refused and recorded; log is allowed")
+TEST_CASE("fake_host: host calls from another thread are refused and recorded, log is allowed")
 {
     REQUIRE_PLUGIN_PATHS();
     auto lib = load(off_strand_path);

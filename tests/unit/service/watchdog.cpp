@@ -212,7 +212,7 @@ TEST_CASE("watchdog: no ping before every loop has turned once", "[service][watc
     CHECK(sock.receive(1000ms));
 }
 
-TEST_CASE("watchdog: stop() ends the pings; teardown in either order is clean", "[service][watchdog]")
+TEST_CASE("watchdog: stop() ends the pings, teardown in either order is clean", "[service][watchdog]")
 {
     fake_notify_socket sock(fake_notify_socket::kind::abstract);
     auto n = notifier::for_address(sock.address());

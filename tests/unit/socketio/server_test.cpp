@@ -188,7 +188,7 @@ TEST_CASE("Unknown root namespace", "[server]")
     ioc.run();
 }
 
-TEST_CASE("Events reach the handler; emit and ack encode per spec", "[server]")
+TEST_CASE("Events reach the handler, emit and ack encode per spec", "[server]")
 {
     fixture f;
     f.session->feed("0");
@@ -368,7 +368,7 @@ TEST_CASE("Client namespace disconnect keeps the session open", "[server]")
     CHECK_FALSE(f.session->closed());
 }
 
-TEST_CASE("Rejected CONNECT sends CONNECT_ERROR; no on_disconnect; session open", "[server]")
+TEST_CASE("Rejected CONNECT sends CONNECT_ERROR, no on_disconnect, session open", "[server]")
 {
     fixture f;
     f.root->decide = recording_handler::mode::reject;
