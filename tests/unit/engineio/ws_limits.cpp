@@ -6,6 +6,7 @@
 
 using namespace tradepush::engineio;
 using namespace tradepush::engineio::test;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -138,4 +139,41 @@ TEST_CASE("invalid UTF-8 in a text frame closes with 1007, a reserved close code
         CHECK(read_close_code(sock) == 1002);
     }
     CHECK(eventually([&] { return f.srv->stats().sessions == 0; }));
+}
+
+TEST_CASE("a client that sends as fast as it can does not starve the others on its worker", "[engineio][server][limits]")
+{
+    // One shard. A client streams unsolicited pongs (valid frames the server reads and drops) for
+    // 3 s; meanwhile another connection asks for /healthz. Reading a fast sender without a bound
+    // per turn kept the worker in one connection's read loop for as long as the flood lasted.
+    fixture f(quiet_options());
+    std::atomic<bool> flooding{true};
+    std::atomic<std::size_t> flooded{0};
+    std::thread flooder([&] {
+        net::io_context c;
+        tcp::socket sock(c);
+        upgrade(sock, f.srv->port());
+        std::string burst;
+        while(burst.size() < 64 * 1024)
+            burst += masked_frame(0x8A, "");
+        auto const until = std::chrono::steady_clock::now() + 3s;
+        beast::error_code ec;
+        while(!ec && std::chrono::steady_clock::now() < until) {
+            net::write(sock, net::buffer(burst), ec);
+            flooded += burst.size();
+        }
+        flooding = false;
+    });
+    std::this_thread::sleep_for(300ms);
+    auto const t0 = std::chrono::steady_clock::now();
+    auto const res = f.request(http::verb::get, "/healthz");
+    auto const took = std::chrono::steady_clock::now() - t0;
+    bool const during_flood = flooding.load();
+    flooder.join();
+    CHECK(res.result_int() == 200);
+    INFO("/healthz took " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms; "
+                           << flooded.load() << " bytes flooded");
+    // Answered while the flood was still going, not after it.
+    CHECK(during_flood);
+    CHECK(took < 1500ms);
 }
