@@ -55,7 +55,9 @@ run_one() {
         "$bin" "${args[@]}" "$corpus" "fuzz/corpus/$name" >"$build/logs/$name.log" 2>&1
 }
 
-say "${#targets[@]} target(s), ${seconds}s each${runs:+ (at most $runs runs)}, $jobs at a time"
+bound="${seconds}s each"
+[ "$runs" -gt 0 ] && bound="$bound, at most $runs executions"
+say "${#targets[@]} target(s), $bound, $jobs at a time"
 pids=() names=() status=0
 for name in "${targets[@]}"; do
     [ -x "$build/fuzz/fuzz_$name" ] || { say "no such target: $name"; exit 2; }
