@@ -11,6 +11,8 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include <spdlog/spdlog.h>
+
 #include <openssl/sha.h>
 
 #include <algorithm>
@@ -92,6 +94,9 @@ http_connection::on_read_proxy(beast::error_code ec, std::size_t n)
         return do_read_proxy();
     if(h.state != proxy_header::status::done) {
         shard_.refused_proxy.fetch_add(1, std::memory_order_relaxed);
+        if(auto const dropped = server_->refusal_log.admit())
+            spdlog::warn("connection from trusted proxy {} closed: no valid PROXY header (proxy_protocol is on); "
+                         "{} similar suppressed", peer_.address.address().to_string(), *dropped);
         return abort();
     }
     buffer_.consume(h.length);
@@ -101,6 +106,10 @@ http_connection::on_read_proxy(beast::error_code ec, std::size_t n)
         auto s = server_->limits->open_socket(address_key::of(h.source->address()));
         if(!s) {
             shard_.refused_address.fetch_add(1, std::memory_order_relaxed);
+            if(auto const dropped = server_->refusal_log.admit())
+                spdlog::warn("connection from {} (via proxy) refused: its address has {} open connections "
+                             "(max_sockets_per_address); {} similar suppressed",
+                    h.source->address().to_string(), server_->conn_opts.max_sockets_per_address, *dropped);
             return abort();
         }
         slot_ = std::move(*s);
@@ -302,10 +311,18 @@ http_connection::handle_engineio(endpoint_entry const& ep, request& req)
     if(co.max_unauthenticated_sessions != 0 &&
         server_->unauthenticated_count.load(std::memory_order_relaxed) >= co.max_unauthenticated_sessions) {
         shard_.refused_unauthenticated.fetch_add(1, std::memory_order_relaxed);
+        if(auto const dropped = server_->refusal_log.admit())
+            spdlog::warn("handshake from {} refused: {} sessions have not authenticated yet "
+                         "(max_unauthenticated_connections); {} similar suppressed",
+                request_peer(req).address().to_string(), co.max_unauthenticated_sessions, *dropped);
         return respond(http::status::service_unavailable, "text/plain; charset=UTF-8", "server busy\n", false);
     }
     if(!server_->limits->allow_handshake(address_key::of(request_peer(req).address()))) {
         shard_.refused_handshake_rate.fetch_add(1, std::memory_order_relaxed);
+        if(auto const dropped = server_->refusal_log.admit())
+            spdlog::warn("handshake from {} refused: its address started too many "
+                         "(handshakes_per_second_per_address); {} similar suppressed",
+                request_peer(req).address().to_string(), *dropped);
         return respond(http::status::too_many_requests, "text/plain; charset=UTF-8", "too many handshakes\n", false);
     }
     handshake(ep, req, transport);

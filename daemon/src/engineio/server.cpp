@@ -30,9 +30,8 @@ constexpr std::chrono::seconds sweep_period{1};
 
 using reuse_port = net::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 
-// What hostile clients cause is logged, but never a line per attempt.
+// Failed accepts are logged, but never a line per attempt.
 log_limiter accept_log{1, 5};
-log_limiter refusal_log{1, 10};
 
 } // namespace
 

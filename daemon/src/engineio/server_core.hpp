@@ -1,6 +1,7 @@
 #pragma once
 // Internals shared by the Engine.IO server's pieces: shards, endpoints, routes, the sid scheme.
 
+#include "common/log_limiter.hpp"
 #include "engineio/address_limits.hpp"
 #include "engineio/server.hpp"
 
@@ -88,6 +89,8 @@ public:
     /// Sessions whose handler has not called session::set_authenticated(true) (yet, or again).
     std::atomic<std::size_t> unauthenticated_count{0};
     connection_options conn_opts = connection_options::unlimited();
+    /// Refusals by the connection limits are logged, but never a line per attempt.
+    log_limiter refusal_log{1, 10};
     /// Per-address socket and handshake accounting; replaced by server::set_connection_options.
     std::shared_ptr<address_limits> limits = std::make_shared<address_limits>(address_limit_options{});
     std::atomic<std::size_t> connection_count{0};
