@@ -51,30 +51,36 @@ run_one() {
         -artifact_prefix="$crashes/")
     [ "$runs" -gt 0 ] && args+=(-runs="$runs")
     [ -f "fuzz/dict/$name.dict" ] && args+=(-dict="fuzz/dict/$name.dict")
+    # The status goes to a file: with several targets in flight, bash may forget a background job's
+    # status before `wait` asks for it.
+    local rc=0
     ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=1" \
-        "$bin" "${args[@]}" "$corpus" "fuzz/corpus/$name" >"$build/logs/$name.log" 2>&1
+        "$bin" "${args[@]}" "$corpus" "fuzz/corpus/$name" >"$build/logs/$name.log" 2>&1 || rc=$?
+    echo "$rc" >"$build/logs/$name.rc"
 }
 
 bound="${seconds}s each"
 [ "$runs" -gt 0 ] && bound="$bound, at most $runs executions"
 say "${#targets[@]} target(s), $bound, $jobs at a time"
-pids=() names=() status=0
+names=() status=0
 for name in "${targets[@]}"; do
     [ -x "$build/fuzz/fuzz_$name" ] || { say "no such target: $name"; exit 2; }
+    rm -f "$build/logs/$name.rc"
     run_one "$name" &
-    pids+=($!) names+=("$name")
+    names+=("$name")
     while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do sleep 1; done
 done
+wait
 results=()
-for i in "${!pids[@]}"; do
-    if wait "${pids[$i]}"; then results+=("${names[$i]} ok"); else results+=("${names[$i]} FAILED"); status=1; fi
+for name in "${names[@]}"; do
+    if [ "$(cat "$build/logs/$name.rc" 2>/dev/null)" = "0" ]; then results+=("$name ok"); else results+=("$name FAILED"); status=1; fi
 done
 
 printf '\n%-18s %14s %8s %8s %8s  %s\n' target executions exec/s cov corpus result
 for i in "${!names[@]}"; do
     name="${names[$i]}" log="$build/logs/${names[$i]}.log"
-    execs="$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | awk '{print $2}' | tail -1)"
-    rate="$(grep -o 'stat::average_exec_per_sec: [0-9]*' "$log" | awk '{print $2}' | tail -1)"
+    execs="$(grep -oE 'stat::number_of_executed_units:[[:space:]]*[0-9]+' "$log" | awk '{print $2}' | tail -1)"
+    rate="$(grep -oE 'stat::average_exec_per_sec:[[:space:]]*[0-9]+' "$log" | awk '{print $2}' | tail -1)"
     cov="$(grep -oE 'cov: [0-9]+' "$log" | awk '{print $2}' | tail -1)"
     files="$(find "$repo_root/build/fuzz-corpus/$name" -type f | wc -l)"
     printf '%-18s %14s %8s %8s %8s  %s\n' "$name" "${execs:-?}" "${rate:-?}" "${cov:-?}" "$files" "${results[$i]#* }"
