@@ -69,6 +69,9 @@ render_metrics(metrics_snapshot const& m)
         "Accepts that failed (mostly EMFILE: out of descriptors).", static_cast<double>(e.accept_failures));
     single(w, "tradepushd_connections_shed_total", "counter",
         "Connections without a completed handshake closed to free descriptors.", static_cast<double>(e.shed));
+    single(w, "tradepushd_unauthenticated_evicted_total", "counter",
+        "Oldest unauthenticated sessions closed to make way for a new handshake (max_unauthenticated_connections).",
+        static_cast<double>(e.evicted_unauthenticated));
     single(w, "tradepushd_users", "gauge", "Users with at least one attached connection.",
         static_cast<double>(h.users));
     w.family("tradepushd_subscriptions", "gauge", "Subscriptions (connection, stream) by stream type.");

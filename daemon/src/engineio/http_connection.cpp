@@ -305,18 +305,7 @@ http_connection::handle_engineio(endpoint_entry const& ep, request& req)
         shard_.refused_full.fetch_add(1, std::memory_order_relaxed);
         return respond(http::status::service_unavailable, "text/plain; charset=UTF-8", "server full\n", false);
     }
-    // Sessions without a token yet have their own, smaller budget: they can never take every
-    // place from clients that have one.
-    auto const& co = server_->conn_opts;
-    if(co.max_unauthenticated_sessions != 0 &&
-        server_->unauthenticated_count.load(std::memory_order_relaxed) >= co.max_unauthenticated_sessions) {
-        shard_.refused_unauthenticated.fetch_add(1, std::memory_order_relaxed);
-        if(auto const dropped = server_->refusal_log.admit())
-            spdlog::warn("handshake from {} refused: {} sessions have not authenticated yet "
-                         "(max_unauthenticated_connections); {} similar suppressed",
-                request_peer(req).address().to_string(), co.max_unauthenticated_sessions, *dropped);
-        return respond(http::status::service_unavailable, "text/plain; charset=UTF-8", "server busy\n", false);
-    }
+    // The rate comes first: a handshake it refuses must not evict anyone below.
     if(!server_->limits->allow_handshake(address_key::of(request_peer(req).address()))) {
         shard_.refused_handshake_rate.fetch_add(1, std::memory_order_relaxed);
         if(auto const dropped = server_->refusal_log.admit())
@@ -324,6 +313,20 @@ http_connection::handle_engineio(endpoint_entry const& ep, request& req)
                          "(handshakes_per_second_per_address); {} similar suppressed",
                 request_peer(req).address().to_string(), *dropped);
         return respond(http::status::too_many_requests, "text/plain; charset=UTF-8", "too many handshakes\n", false);
+    }
+    // Sessions without a token yet have their own, smaller budget: they can never take every
+    // place from clients that have one. When it is full the oldest of them makes way, unless
+    // every one is young enough to be a client about to authenticate.
+    auto const& co = server_->conn_opts;
+    if(co.max_unauthenticated_sessions != 0 &&
+        server_->unauthenticated_count.load(std::memory_order_relaxed) >= co.max_unauthenticated_sessions &&
+        !server_->evict_unauthenticated(shard_)) {
+        shard_.refused_unauthenticated.fetch_add(1, std::memory_order_relaxed);
+        if(auto const dropped = server_->refusal_log.admit())
+            spdlog::warn("handshake from {} refused: {} sessions have not authenticated yet "
+                         "(max_unauthenticated_connections); {} similar suppressed",
+                request_peer(req).address().to_string(), co.max_unauthenticated_sessions, *dropped);
+        return respond(http::status::service_unavailable, "text/plain; charset=UTF-8", "server busy\n", false);
     }
     handshake(ep, req, transport);
 }

@@ -64,9 +64,13 @@ struct connection_options {
     /// connection waits for its next request.
     std::chrono::milliseconds header_timeout{10000};
     /// Engine.IO sessions that have not authenticated yet (no namespace joined), across the
-    /// server: past it a handshake gets 503 "server busy", so such sessions never take every
-    /// place from clients with a token. 0: no cap.
+    /// server: past it a new handshake evicts the shard's oldest such session if that one has had
+    /// unauthenticated_grace to authenticate, else gets 503 "server busy". So such sessions never
+    /// take every place from clients with a token, and a flood of them cannot lock new clients
+    /// out either: a real client authenticates within a round trip of its handshake. 0: no cap.
     std::size_t max_unauthenticated_sessions = 1024;
+    /// How long an unauthenticated session is safe from eviction (see above).
+    std::chrono::milliseconds unauthenticated_grace{1000};
     /// Load balancers in front of the server. Their connections are exempt from the per-address
     /// limits, which apply to the client they name instead: by a PROXY protocol header when
     /// proxy_protocol is set (then every connection from them must start with one), else by the

@@ -165,6 +165,53 @@ server_core::shed_unestablished(shard_state& shard, std::size_t n)
 }
 
 void
+server_core::note_unauthenticated(shard_state& shard, std::shared_ptr<session_impl> const& s, std::uint64_t generation)
+{
+    auto const cap = conn_opts.max_unauthenticated_sessions;
+    if(cap == 0)
+        return;
+    auto& q = shard.unauthenticated;
+    // Entries go stale as sessions authenticate or close; dropping them when the queue is twice
+    // what could be current keeps it bounded at an amortised O(1) per note.
+    if(q.size() >= 2 * cap + 64)
+        std::erase_if(q, [](unauthenticated_entry const& e) {
+            auto const p = e.session.lock();
+            return !p || !p->unauthenticated_since(e.generation);
+        });
+    q.push_back({std::chrono::steady_clock::now(), generation, s});
+}
+
+bool
+server_core::evict_unauthenticated(shard_state& shard)
+{
+    auto& q = shard.unauthenticated;
+    auto const now = std::chrono::steady_clock::now();
+    while(!q.empty()) {
+        auto const& e = q.front();
+        auto const s = e.session.lock();
+        if(!s || !s->unauthenticated_since(e.generation)) {
+            q.pop_front();
+            continue;
+        }
+        // A session younger than the grace may be a real client between its handshake and its
+        // CONNECT: never evicted, so a flood can at worst refuse newcomers, never cut them off.
+        auto const age = now - e.since;
+        if(age < conn_opts.unauthenticated_grace)
+            return false;
+        q.pop_front(); // `e` is gone from here on
+        shard.evicted_unauthenticated.fetch_add(1, std::memory_order_relaxed);
+        if(auto const dropped = refusal_log.admit())
+            spdlog::warn("closed the oldest unauthenticated session (from {}, {} ms old) to make way for a "
+                         "handshake (max_unauthenticated_connections); {} similar suppressed",
+                s->handshake().remote.address().to_string(),
+                std::chrono::duration_cast<std::chrono::milliseconds>(age).count(), *dropped);
+        s->close("evicted: too many unauthenticated sessions");
+        return true;
+    }
+    return false;
+}
+
+void
 shard_state::shut_down()
 {
     boost::system::error_code ec;
@@ -429,6 +476,7 @@ server::stats() const
         s.refused_proxy += shard->refused_proxy.load(std::memory_order_relaxed);
         s.accept_failures += shard->accept_failures.load(std::memory_order_relaxed);
         s.shed += shard->shed.load(std::memory_order_relaxed);
+        s.evicted_unauthenticated += shard->evicted_unauthenticated.load(std::memory_order_relaxed);
     }
     s.unauthenticated = impl_->core->unauthenticated_count.load(std::memory_order_relaxed);
     return s;

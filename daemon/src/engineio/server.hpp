@@ -47,6 +47,7 @@ struct server_stats {
     std::uint64_t refused_proxy = 0;        ///< trusted-proxy connections without a valid PROXY header
     std::uint64_t accept_failures = 0;      ///< accepts that failed (EMFILE and the like)
     std::uint64_t shed = 0;                 ///< unauthenticated connections closed to free descriptors
+    std::uint64_t evicted_unauthenticated = 0; ///< oldest unauthenticated sessions closed for a newcomer
 };
 
 /// Engine.IO server over N shards. Each shard is an io_context run by one thread; a session lives on

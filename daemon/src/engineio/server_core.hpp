@@ -9,6 +9,8 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
+#include <chrono>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -21,6 +23,14 @@ namespace tradepush::engineio {
 
 class session_impl;
 class http_connection;
+
+/// A session noted as unauthenticated (shard_state::unauthenticated). It is current while the
+/// session lives, has not authenticated and was not noted again since (same generation).
+struct unauthenticated_entry {
+    std::chrono::steady_clock::time_point since;
+    std::uint64_t generation;
+    std::weak_ptr<session_impl> session;
+};
 
 /// One Engine.IO endpoint (path) and the factory of its sessions.
 struct endpoint_entry {
@@ -43,6 +53,9 @@ struct shard_state {
     std::vector<std::unique_ptr<net::ip::tcp::acceptor>> acceptors;
     std::unordered_map<std::string, std::shared_ptr<session_impl>> sessions;
     std::unordered_set<http_connection*> connections;
+    /// This shard's sessions that had not authenticated when noted, oldest first (stale entries
+    /// are skipped and compacted away); only kept while max_unauthenticated_sessions is set.
+    std::deque<unauthenticated_entry> unauthenticated;
     /// Periodic slow-consumer and heartbeat sweep; reset by shut_down().
     std::optional<net::steady_timer> sweeper;
     /// Set by server::drain(): no new handshakes, sessions close on drain_timer's schedule.
@@ -72,6 +85,7 @@ struct shard_state {
     std::atomic<std::uint64_t> refused_proxy{0};
     std::atomic<std::uint64_t> accept_failures{0};
     std::atomic<std::uint64_t> shed{0};
+    std::atomic<std::uint64_t> evicted_unauthenticated{0};
     /// WebSockets closed by the server whose close has not completed yet. Shared with them: a
     /// lingering close may finish after the shard's state is gone (a server destroyed mid-drain).
     std::shared_ptr<std::atomic<std::size_t>> closing_transports = std::make_shared<std::atomic<std::size_t>>(0);
@@ -109,6 +123,12 @@ public:
     /// Out of descriptors: closes up to `n` of the shard's oldest connections that have not
     /// completed a handshake, so that clients with a token can still get in. Returns how many.
     std::size_t shed_unestablished(shard_state& shard, std::size_t n);
+    /// Notes `s` (just opened, or unauthenticated again) as the newest unauthenticated session of
+    /// its shard, under the note number `generation`. No-op without max_unauthenticated_sessions.
+    void note_unauthenticated(shard_state& shard, std::shared_ptr<session_impl> const& s, std::uint64_t generation);
+    /// At max_unauthenticated_sessions: closes the shard's oldest unauthenticated session if it has
+    /// had unauthenticated_grace to authenticate. Returns whether one was closed.
+    bool evict_unauthenticated(shard_state& shard);
     void arm_sweeper(shard_state& shard);
     /// Adds `session` to its shard's current flush window, opening one of length `window` if none is.
     void schedule_flush(shard_state& shard, std::shared_ptr<session_impl> session, std::chrono::microseconds window);

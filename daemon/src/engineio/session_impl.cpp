@@ -73,6 +73,7 @@ void
 session_impl::start(std::shared_ptr<session_handler> handler)
 {
     handler_ = std::move(handler);
+    server_.note_unauthenticated(shard_, shared_from_this(), ++unauthenticated_generation_);
     arm_ping();
 }
 
@@ -84,8 +85,10 @@ session_impl::set_authenticated(bool authenticated) noexcept
     authenticated_ = authenticated;
     if(authenticated)
         server_.unauthenticated_count.fetch_sub(1, std::memory_order_relaxed);
-    else
+    else {
         server_.unauthenticated_count.fetch_add(1, std::memory_order_relaxed);
+        server_.note_unauthenticated(shard_, shared_from_this(), ++unauthenticated_generation_);
+    }
 }
 
 session_stats

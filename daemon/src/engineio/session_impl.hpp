@@ -48,6 +48,11 @@ public:
     std::string open_packet() const;
     /// True after close().
     bool closed() const noexcept { return closed_; }
+    /// Whether the shard's unauthenticated note `generation` still describes this session.
+    bool unauthenticated_since(std::uint64_t generation) const noexcept
+    {
+        return !closed_ && !authenticated_ && generation == unauthenticated_generation_;
+    }
     /// True once the session moved to WebSocket (by handshake or upgrade).
     bool on_websocket() const noexcept { return websocket_; }
     /// Lazy heartbeat check: true (and the session is closed) when the pong deadline has passed.
@@ -104,6 +109,7 @@ private:
     handshake_info handshake_;
     std::shared_ptr<session_handler> handler_;
 
+    std::uint64_t unauthenticated_generation_ = 0; // the shard's latest note of this session
     std::shared_ptr<ws_transport> probe_;
     std::weak_ptr<http_connection> pending_get_;
 

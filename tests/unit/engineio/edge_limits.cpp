@@ -148,6 +148,33 @@ TEST_CASE("max_unauthenticated_sessions: sessions without a token cannot take ev
     CHECK(busy.body() == "server busy\n");
     CHECK(f.srv->stats().unauthenticated == 2);
     CHECK(f.srv->stats().refused_unauthenticated == 1);
+    CHECK(f.srv->stats().evicted_unauthenticated == 0); // both are within their grace
+}
+
+TEST_CASE("max_unauthenticated_sessions: past its grace the oldest unauthenticated session makes way",
+    "[engineio][server][limits]")
+{
+    auto conn = limits();
+    conn.max_unauthenticated_sessions = 2;
+    conn.unauthenticated_grace = 200ms;
+    fixture f(quiet_options(), conn);
+    auto const oldest = sid_of(f.request(http::verb::get, handshake_target));
+    std::this_thread::sleep_for(50ms);
+    auto const second = sid_of(f.request(http::verb::get, handshake_target));
+    // Both within the grace: a flood can refuse a newcomer, never cut off a client mid-handshake.
+    CHECK(f.request(http::verb::get, handshake_target).result_int() == 503);
+    std::this_thread::sleep_for(300ms);
+    auto const third = sid_of(f.request(http::verb::get, handshake_target));
+    auto const s = f.srv->stats();
+    CHECK(s.evicted_unauthenticated == 1);
+    CHECK(s.unauthenticated == 2);
+    // A noop POST answers "ok" while the session exists (a GET would wait for a packet).
+    auto const noop = [&](std::string const& sid) {
+        return f.request(http::verb::post, std::string(handshake_target) + "&sid=" + sid, "6").body();
+    };
+    CHECK(noop(oldest) == R"({"code":1,"message":"Session ID unknown"})");
+    CHECK(noop(second) == "ok");
+    CHECK(noop(third) == "ok");
 }
 
 TEST_CASE("header_timeout: a connection that sends no request is closed", "[engineio][server][limits]")
