@@ -15,8 +15,10 @@ namespace {
 // connection, then lets the shard's other connections run: a client that sends as fast as loopback
 // allows must not monopolise its worker.
 constexpr int reads_per_turn = 4;
-// Pings answered by replacing a still unsent pong (see queue_pong). A client that keeps pinging
-// while it does not read what we write is not a client worth the buffer.
+// Pings answered by replacing a still unsent pong (see queue_pong): the pings of one read, and those
+// that arrive while a write waits for the client. A client that sends more than this many in one
+// go, or keeps pinging while it does not read what we write, is not a client worth the CPU or the
+// buffer (stock clients send one ping at a time, seconds apart).
 constexpr unsigned max_coalesced_pings = 64;
 
 } // namespace
@@ -123,6 +125,10 @@ ws_transport::on_readable(boost::system::error_code ec)
         if(n < buf.size())
             break;
     }
+    // The pings of this read get one pong between them, written here: a write per ping would
+    // cost a system call for each 7-byte frame of a ping flood.
+    if(pong_queued_)
+        do_write();
     parser_.release();
     do_wait_read();
 }
@@ -174,26 +180,25 @@ ws_transport::write_one(outbound_ptr msg)
 bool
 ws_transport::queue_pong(std::string_view payload)
 {
-    // While a write waits for the client to read, a new ping's pong replaces the unsent one: RFC
-    // 6455 §5.5.3 allows answering only the most recent ping, and so what a client can make us
-    // queue by pinging is one frame, not one per ping.
+    // Until the pong is written (at the end of this read, or when the write in flight completes),
+    // a new ping's pong replaces it: RFC 6455 §5.5.3 allows answering only the most recent ping,
+    // and so what a client can make us queue by pinging is one frame, not one per ping.
     if(pong_queued_) {
         if(++coalesced_pings_ > max_coalesced_pings)
             return false;
         control_out_.clear();
     }
     pong_queued_ = true;
-    queue_control(0xA, payload);
+    append_control(0xA, payload);
     return true;
 }
 
 void
-ws_transport::queue_control(std::uint8_t opcode, std::string_view payload)
+ws_transport::append_control(std::uint8_t opcode, std::string_view payload)
 {
     control_out_ += static_cast<char>(0x80 | opcode);
     control_out_ += static_cast<char>(payload.size());
     control_out_ += payload;
-    do_write();
 }
 
 void
@@ -316,7 +321,8 @@ ws_transport::close(std::uint16_t code, bool linger)
             self->finish_close();
     });
     char payload[2] = {static_cast<char>(code >> 8), static_cast<char>(code & 0xFF)};
-    queue_control(0x8, std::string_view(payload, 2));
+    append_control(0x8, std::string_view(payload, 2));
+    do_write();
 }
 
 // After our close frame and FIN: read (and drop) until the client's FIN, so the close completes

@@ -58,8 +58,10 @@ private:
     void do_write();
     void on_write(boost::system::error_code ec);
     void release_control() noexcept;
-    void queue_control(std::uint8_t opcode, std::string_view payload);
-    /// Queues the answer to a ping; false when the client pings too much without reading.
+    /// Appends a control frame to control_out_ (the caller writes it).
+    void append_control(std::uint8_t opcode, std::string_view payload);
+    /// Queues the answer to a ping (written at the end of the read); false when the client pings
+    /// too much at once or without reading.
     bool queue_pong(std::string_view payload);
     void fail(std::string_view reason);
     void do_linger();
@@ -80,7 +82,7 @@ private:
     bool linger_ = false;        // after the close frame, wait for the client's FIN
     bool pong_queued_ = false;   // control_out_ holds an unsent pong (and nothing else)
     /// Pings whose pong replaced an unsent one since the client last completed reading a write
-    /// (small: it sits in the flags' padding, and the bound is 64).
+    /// (in one read, or while a write waited; small: it sits in the flags' padding, bound 64).
     std::uint8_t coalesced_pings_ = 0;
     net::ip::tcp::socket socket_;
     ws_frame_parser parser_;

@@ -87,16 +87,59 @@ TEST_CASE("a client that pings and never reads is closed, its pongs are not queu
     CHECK(read_close_code(sock) == 1008);
 }
 
-TEST_CASE("a client that pings and reads gets every pong", "[engineio][server][limits]")
+TEST_CASE("a client that pings one at a time and reads gets every pong", "[engineio][server][limits]")
 {
     fixture f(quiet_options());
     ws_client c(f.srv->port());
-    for(int i = 0; i < 300; ++i)
+    int pongs = 0;
+    c.ws.control_callback([&](websocket::frame_type kind, beast::string_view payload) {
+        if(kind == websocket::frame_type::pong && payload == "p")
+            ++pongs;
+    });
+    // Each ping waits for its pong (Beast reports control frames while it reads the next message).
+    for(int i = 0; i < 300; ++i) {
         c.ws.ping(websocket::ping_data("p"));
-    // Beast answers nothing itself here: a text round trip shows the session is alive and open.
-    c.write("4still here");
-    CHECK(c.read() == "4still here");
+        c.write("4echo");
+        REQUIRE(c.read() == "4echo");
+    }
+    CHECK(pongs == 300);
     CHECK(f.closes->load() == 0);
+}
+
+TEST_CASE("a burst of pings in one read gets one pong; more than 64 at once close with 1008",
+    "[engineio][server][limits]")
+{
+    fixture f(quiet_options());
+    net::io_context c;
+    tcp::socket sock(c);
+    upgrade(sock, f.srv->port(), 65536);
+    REQUIRE(eventually([&] { return f.srv->stats().sessions == 1; }));
+    std::string burst;
+    for(int i = 0; i < 60; ++i)
+        burst += masked_frame(0x89, "p" + std::to_string(i));
+    net::write(sock, net::buffer(burst));
+    // One pong, for the most recent ping (RFC 6455 5.5.3), and the session stays. (Server frames
+    // here are short: a 2-byte header. The open packet comes first.)
+    auto const next_frame = [&] {
+        unsigned char h[2];
+        net::read(sock, net::buffer(h));
+        std::string payload(h[1] & 0x7F, '\0');
+        net::read(sock, net::buffer(payload));
+        return std::pair<int, std::string>(h[0], payload);
+    };
+    auto frame = next_frame();
+    if(frame.first == 0x81) // the open packet
+        frame = next_frame();
+    CHECK(frame == std::pair<int, std::string>(0x8A, "p59"));
+    CHECK(f.srv->stats().sessions == 1);
+
+    burst.clear();
+    for(int i = 0; i < 1000; ++i)
+        burst += masked_frame(0x89, "x");
+    beast::error_code ec;
+    net::write(sock, net::buffer(burst), ec);
+    CHECK(eventually([&] { return f.closes->load() == 1; }));
+    CHECK(read_close_code(sock) == 1008);
 }
 
 TEST_CASE("a continuation frame whose length wraps the size check is refused with 1009", "[engineio][server][limits]")
