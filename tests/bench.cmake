@@ -1,7 +1,8 @@
 # bench.smoke: the benchmark harness end to end in seconds (bench/run --smoke): the floor probe,
 # the contract checker and one tiny run of every scenario against tradepushd (with the bench feed
 # plugin), the Node socket.io peer and the Flask-SocketIO peer, then the report and charts.
-# It proves the harness works; it measures nothing. Not under the sanitizers (the bench targets are
+# The abuse scenario's run with attackers fails unless every attack (bench/attack) was refused or
+# closed by tradepushd's edge limits. Otherwise it proves the harness works; it measures nothing. Not under the sanitizers (the bench targets are
 # not built there, and the timings would mean nothing). A peer whose runtime is missing
 # (bench/peers/node/node_modules, python3-flask-socketio) makes the test SKIP (exit 77, saying why)
 # after tradepushd's runs passed; tradepushd itself must always work.

@@ -69,6 +69,8 @@ public:
     /// A slow client stops reading once it has its snapshots.
     bool stop_reading() const noexcept { return slow_ && ready_; }
     bool slow() const noexcept { return slow_; }
+    /// This client's number (0 .. --clients - 1).
+    int index() const noexcept { return index_; }
 
 private:
     void settle_ready();

@@ -139,6 +139,11 @@ main(int argc, char** argv)
         std::fprintf(stderr, "tradepush-loadgen: --host must be an IP address: %s\n", opt.host.c_str());
         return 2;
     }
+    if(opt.source_addresses > 1 && !(address.is_v4() && address.to_v4().to_bytes()[0] == 127))
+    {
+        std::fprintf(stderr, "tradepush-loadgen: --source-addresses needs a --host in 127.0.0.0/8\n");
+        return 2;
+    }
 
     raise_nofile();
     if(opt.cpu >= 0 && !pin_to(opt.cpu))
@@ -181,6 +186,11 @@ main(int argc, char** argv)
     if(r.ready == n)
         r.all_snapshots_ms = static_cast<double>(shared.initial.last_ready_ns.load()) / 1e6;
     r.timed_out = !settled && !g_signalled.load();
+    if(r.ready == n)
+    {
+        std::fputs("all clients ready\n", stdout);
+        std::fflush(stdout);
+    }
 
     // Phase 2: warm up, then the measuring window.
     // With nobody ready there is nothing to measure.

@@ -18,6 +18,9 @@ Usage: tradepush-loadgen --port P [options]
 
   --host H              server address (default 127.0.0.1)
   --port P              server port (required)
+  --source-addresses N  client i connects from 127.0.0.(1 + i % N), so that a server's per-address
+                        limits see N addresses (default 1: the kernel's choice; --host must then be
+                        in 127.0.0.0/8; at most 254)
   --secret S            HS256 secret for the clients' JWTs
                         (default bench-secret-0123456789abcdef0123456789)
   --clients N           clients to open (default 1)
@@ -43,7 +46,8 @@ Usage: tradepush-loadgen --port P [options]
   --quiet               no progress lines on stderr (the summary and the window marker stay)
   --help                this text
 
-Prints "measuring window start" on stdout when the window opens and "measuring window end" when it
+Prints "all clients ready" on stdout once every client has its snapshots (the harness starts its
+attackers then), "measuring window start" on stdout when the window opens and "measuring window end" when it
 closes. Exit status: 0 when every client connected, was acked and got its snapshots (again, with
 --storm); 1 otherwise (or on timeout, SIGINT, SIGTERM); 2 on usage errors.
 )";
@@ -100,6 +104,8 @@ parse_options(int argc, char** argv, bool& help)
             o.host = val;
         else if(arg == "--port")
             ok = parse_number(val, port) && port > 0 && port < 65536;
+        else if(arg == "--source-addresses")
+            ok = parse_number(val, o.source_addresses) && o.source_addresses >= 1 && o.source_addresses <= 254;
         else if(arg == "--secret")
             o.secret = val;
         else if(arg == "--clients")

@@ -11,6 +11,7 @@ namespace tradepush::bench {
 struct options
 {
     std::string host = "127.0.0.1";
+    int source_addresses = 1; // >1: client i connects from 127.0.0.(1 + i % N) (per-address limits)
     std::uint16_t port = 0;
     std::string secret = "bench-secret-0123456789abcdef0123456789";
     int clients = 1;

@@ -62,6 +62,18 @@ session::start()
     if(client_.slow())
         socket_.set_option(net::socket_base::receive_buffer_size(4096), ec);
     socket_.set_option(tcp::no_delay(true), ec);
+    // A server limits connections per source address: spreading the clients over loopback
+    // addresses lets a benchmark run with those limits at their defaults.
+    if(auto const n = shared_.opt.source_addresses; n > 1)
+    {
+        auto const host = 0x7f000001u + static_cast<unsigned>(client_.index() % n);
+        socket_.bind(tcp::endpoint(net::ip::address_v4(host), 0), ec);
+        if(ec)
+        {
+            net::post(socket_.get_executor(), [self = shared_from_this()] { self->fail(failure::connect); });
+            return;
+        }
+    }
     socket_.async_connect(endpoint_, beast::bind_front_handler(&session::on_connect, shared_from_this()));
 }
 

@@ -10,10 +10,11 @@ import re
 import subprocess
 import time
 
+from . import abuse
 from .procs import HarnessError
 from .servers import start_server
 
-SCENARIOS = ("idle", "fanout", "private", "storm", "slow", "coalesce")
+SCENARIOS = ("idle", "fanout", "private", "storm", "slow", "coalesce", "abuse")
 
 # The coalesce scenario: several tickers changing together at 100 Hz, so a server has more than one
 # frame pending per connection at once (the case write coalescing is for).
@@ -26,16 +27,20 @@ COALESCE_SYMBOLS = 4
 MODES = {
     "smoke": dict(warmup_s=1, duration_s=1, timeout_s=20, settle_s=0.2, connect_rate=0,
                   idle=[20], fanout=[(10, 20)], private=[10], storm=[20], slow=[20], coalesce=[20],
-                  floor_connections=[20], floor_duration_s=1, jitter_ms=200),
+                  floor_connections=[20], floor_duration_s=1, jitter_ms=200,
+                  # The attackers run at least 12 s: the connect and header deadlines (10 s) fall in it.
+                  abuse=[20], abuse_reps=1, abuse_warmup_s=1, abuse_duration_s=2, abuse_min_s=12),
     "quick": dict(warmup_s=2, duration_s=5, timeout_s=60, settle_s=0.5, connect_rate=2000,
                   idle=[1000, 5000], fanout=[(10, 1000), (10, 5000), (100, 1000)],
                   private=[1000], storm=[2000], slow=[1000], coalesce=[250, 500],
-                  floor_connections=None, floor_duration_s=2, jitter_ms=2000),
+                  floor_connections=None, floor_duration_s=2, jitter_ms=2000,
+                  abuse=[1000], abuse_reps=3, abuse_warmup_s=3, abuse_duration_s=15, abuse_min_s=12),
     "full": dict(warmup_s=3, duration_s=15, timeout_s=120, settle_s=1.0, connect_rate=2000,
                  idle=[1000, 10000, 19000],
                  fanout=[(10, 1000), (10, 5000), (10, 10000), (100, 1000), (100, 2000)],
                  private=[5000], storm=[10000], slow=[1000], coalesce=[250, 500],
-                 floor_connections=None, floor_duration_s=2, jitter_ms=2000),
+                 floor_connections=None, floor_duration_s=2, jitter_ms=2000,
+                 abuse=[1000], abuse_reps=3, abuse_warmup_s=5, abuse_duration_s=30, abuse_min_s=12),
 }
 
 MAX_PENDING = 256  # handshakes in flight per load generator when the connect rate is limited
@@ -86,6 +91,18 @@ def points(mode, scenarios):
                                 label=f"ticker {COALESCE_HZ} Hz × {COALESCE_SYMBOLS} symbols, {n} clients",
                                 clients=n, users=n, ticker_hz=COALESCE_HZ,
                                 symbols=COALESCE_SYMBOLS))
+        elif sc == "abuse":
+            # The same point without, then with, the attackers (tradepushd only: main.py), several
+            # times in turn: a p99 of one window is its one or two slowest ticks, which vary by a
+            # third from run to run here, so the targets compare medians.
+            for n in m["abuse"]:
+                for rep, attack in ((r, a) for r in range(1, m["abuse_reps"] + 1) for a in (False, True)):
+                    out.append(dict(base, scenario=sc, rep=rep,
+                                    key=f"abuse-{n}-{'attacked' if attack else 'baseline'}-{rep}",
+                                    label=f"ticker 10 Hz, {n} clients, {'with' if attack else 'without'} attackers, run {rep}",
+                                    clients=n, users=n, ticker_hz=10, attack=attack,
+                                    warmup_s=m["abuse_warmup_s"], duration_s=m["abuse_duration_s"],
+                                    attack_min_s=m["abuse_min_s"], source_addresses=abuse.SOURCE_ADDRESSES))
     return out
 
 
@@ -114,6 +131,8 @@ def loadgen_argv(paths, point, port, secret, json_path, cpu):
             "--timeout-s", str(point["timeout_s"])]
     if point.get("symbols", 1) != 1:
         argv += ["--symbols", str(point["symbols"])]
+    if point.get("source_addresses", 1) != 1:
+        argv += ["--source-addresses", str(point["source_addresses"])]
     if point["storm"]:
         argv += ["--storm", "--jitter-ms", str(point["jitter_ms"])]
     return argv
@@ -148,6 +167,11 @@ def run_point(point, server_name, ctx, out_dir):
                    "symbols")},
                status="ok", errors=[], files={})
     rec["params"]["flush_window_us"] = flush_window_us
+    is_abuse = point["scenario"] == "abuse"
+    if is_abuse:
+        rec["params"]["attack"] = point["attack"]
+        rec["params"]["rep"] = point["rep"]
+        rec["params"]["source_addresses"] = point["source_addresses"]
     srv_log = os.path.join(out_dir, f"{tag}.server.log")
     lg_log = os.path.join(out_dir, f"{tag}.loadgen.log")
     lg_json = os.path.join(out_dir, f"{tag}.loadgen.json")
@@ -158,13 +182,15 @@ def run_point(point, server_name, ctx, out_dir):
     try:
         srv = start_server(server_name, ctx.paths, ctx.registry, srv_log, ctx.secret,
                            point["ticker_hz"], point["private_hz"], ctx.server_cpu,
-                           symbols=point.get("symbols", 1), flush_window_us=flush_window_us)
+                           symbols=point.get("symbols", 1), flush_window_us=flush_window_us,
+                           extra=abuse.server_args(point, out_dir, tag) if is_abuse else ())
     except HarnessError as e:
         rec["status"] = "failed"
         rec["errors"].append(f"server start: {e}")
         return rec
     m = {}
     lg = None
+    attacker = None
     try:
         time.sleep(ctx.settle_s)
         fresh = srv.mem()
@@ -175,13 +201,20 @@ def run_point(point, server_name, ctx, out_dir):
         t0 = time.monotonic()
         lg = ctx.registry.start("loadgen", argv, lg_log, capture=True, merge=True, cwd=ctx.paths.repo)
         limit = loadgen_hard_limit_s(point)
+        if is_abuse and point["attack"]:
+            attacker = abuse.Attacker(ctx, point, srv.port, out_dir, tag)
+            attacker.start_when_ready(lg, point["timeout_s"])
         try:
-            rc = lg.popen.wait(timeout=limit)
+            rc = lg.popen.wait(timeout=max(1.0, limit - (time.monotonic() - t0)))
         except subprocess.TimeoutExpired:
             rc = None
             rec["errors"].append(f"loadgen still running after {limit:.0f} s: stopped")
         t1 = time.monotonic()
         ctx.registry.stop(lg, grace_s=3.0)
+        if attacker is not None:
+            attacker.finish(rec)
+        if is_abuse:
+            rec["server_refusals"] = abuse.server_refusals(srv.port)
         end = sampler.stop()
         server_alive = srv.alive()
         if not server_alive:

@@ -24,16 +24,17 @@ class Paths:
         self.node = shutil.which("node")
 
 
-def server_argv(name, paths, port, secret, ticker_hz, private_hz, symbols=1, flush_window_us=None):
+def server_argv(name, paths, port, secret, ticker_hz, private_hz, symbols=1, flush_window_us=None, extra=()):
+    """The start command of one server; `extra`: more options of tradepushd's start.sh."""
     common = ["--port", str(port), "--secret", secret,
               "--ticker-hz", _num(ticker_hz), "--private-hz", _num(private_hz)]
     # Only when not the default, so the other scenarios start every server exactly as before.
     if symbols != 1:
         common += ["--symbols", str(int(symbols))]
     if name == "tradepushd":
-        extra = [] if flush_window_us is None else ["--flush-window-us", str(int(flush_window_us))]
+        fw = [] if flush_window_us is None else ["--flush-window-us", str(int(flush_window_us))]
         return ["bash", os.path.join(paths.peers, "tradepushd", "start.sh"),
-                "--build-dir", paths.build_dir] + common + ["--workers", "1"] + extra
+                "--build-dir", paths.build_dir] + common + ["--workers", "1"] + fw + list(extra)
     if name == "node":
         return [paths.node or "node", os.path.join(paths.peers, "node", "server.mjs")] + common
     if name == "flask":
@@ -107,14 +108,14 @@ class RunningServer:
 
 
 def start_server(name, paths, registry, log_path, secret, ticker_hz, private_hz, cpu,
-                 ready_timeout_s=60.0, symbols=1, flush_window_us=None):
+                 ready_timeout_s=60.0, symbols=1, flush_window_us=None, extra=()):
     """Starts one server pinned to `cpu` on a free loopback port, waits (bounded) for READY, and
     returns a RunningServer. Retries once on another port if the first is taken meanwhile."""
     last_err = None
     for _attempt in range(2):
         port = free_port()
         argv = ["taskset", "-c", str(cpu)] + server_argv(name, paths, port, secret, ticker_hz,
-                                                         private_hz, symbols, flush_window_us)
+                                                         private_hz, symbols, flush_window_us, extra)
         cwd = paths.repo
         child = registry.start(name, argv, log_path, capture=True, cwd=cwd)
         pid = None

@@ -2,10 +2,14 @@
 # Runs tradepushd with the `bench` plugin as a benchmark server (bench/CONTRACT.md).
 #
 # Usage: start.sh --build-dir DIR --port P [--secret S] [--ticker-hz H] [--private-hz H] [--workers N]
-#                 [--plugin FILE] [--symbols N] [--flush-window-us N]
+#                 [--plugin FILE] [--symbols N] [--flush-window-us N] [--edge-limits default]
+#                 [--admin-socket PATH]
 #
 # --symbols N goes into the plugin's config ("symbols"); --flush-window-us N writes flush_window_us = N
 # into [server] (write coalescing; only written when given, so daemons without the key still start).
+# --edge-limits default keeps the shipped per-address, pre-auth and connect-deadline limits (the abuse
+# scenario; its clients connect from several loopback addresses); without it they are off, since every
+# benchmark client comes from 127.0.0.1. --admin-socket PATH enables the admin socket there.
 #
 # Writes a config into a temporary directory, starts DIR/daemon/tradepushd in the background, prints
 #   PID <daemon pid>      (the process whose CPU and RSS are measured)
@@ -23,6 +27,8 @@ workers=1
 plugin=""
 symbols=""
 flush_window_us=""
+edge_limits="off"
+admin_socket=""
 
 die() { printf 'start.sh: %s\n' "$*" >&2; exit 2; }
 
@@ -37,6 +43,8 @@ while [ $# -gt 0 ]; do
         --plugin) plugin="${2:?}"; shift 2 ;;
         --symbols) symbols="${2:?}"; shift 2 ;;
         --flush-window-us) flush_window_us="${2:?}"; shift 2 ;;
+        --edge-limits) edge_limits="${2:?}"; shift 2 ;;
+        --admin-socket) admin_socket="${2:?}"; shift 2 ;;
         -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
         *) die "unknown argument: $1" ;;
     esac
@@ -47,6 +55,8 @@ done
 for n in "$port" "$ticker_hz" "$private_hz" "$workers" ${symbols:+"$symbols"} ${flush_window_us:+"$flush_window_us"}; do
     [[ "$n" =~ ^[0-9]+$ ]] || die "not a non-negative integer: $n"
 done
+case "$edge_limits" in off|default) ;; *) die "--edge-limits must be off or default" ;; esac
+case "$admin_socket" in *'"'*|*'\'*) die "--admin-socket must not contain quotes or backslashes" ;; esac
 [ "${#secret}" -ge 32 ] || die "--secret must be at least 32 bytes (HS256 keys, RFC 7518)"
 case "$secret" in *'"'*|*'\'*) die "--secret must not contain quotes or backslashes" ;; esac
 build_dir="$(cd "$build_dir" && pwd)"
@@ -65,6 +75,16 @@ server_extra=""
 if [ -n "$flush_window_us" ]; then
     server_extra="flush_window_us = $flush_window_us"
 fi
+# Every benchmark client comes from 127.0.0.1 unless told otherwise: the per-address limits would
+# refuse all but the first few hundred, and the 10 s connect deadline would fail a slow connect phase.
+connect_timeout_ms=45000
+limits_extra="max_sockets_per_address = 0
+handshakes_per_second_per_address = 0
+max_unauthenticated_connections = 0"
+if [ "$edge_limits" = "default" ]; then
+    connect_timeout_ms=10000
+    limits_extra="# the shipped per-address and pre-auth limits (etc/tradepushd.toml)"
+fi
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/tradepushd-bench.XXXXXX")"
 child=""
@@ -79,7 +99,7 @@ workers = $workers
 path = "/socket.io/"
 ping_interval_ms = 25000
 ping_timeout_ms = 20000
-connect_timeout_ms = 45000
+connect_timeout_ms = $connect_timeout_ms
 drain_spread_ms = 0
 close_timeout_ms = 1000
 drain_timeout_ms = 5000
@@ -92,11 +112,7 @@ slow_consumer_timeout_ms = 10000
 max_symbols_per_request = 50
 max_tickers_per_connection = 200
 max_connections_per_user = 100000
-# Every benchmark client comes from 127.0.0.1: the per-address limits would refuse all but the first
-# few hundred (the abuse scenario sets its own).
-max_sockets_per_address = 0
-handshakes_per_second_per_address = 0
-max_unauthenticated_connections = 0
+$limits_extra
 
 [auth]
 leeway_s = 30
@@ -120,7 +136,7 @@ file = "$(basename "$plugin")"
 config = '$plugin_config'
 
 [admin]
-socket = ""
+socket = "$admin_socket"
 
 [log]
 level = "warn"
