@@ -163,6 +163,22 @@ async def loop_until_stop(ctx, body, pause_s):
         await asyncio.sleep(pause_s)
 
 
+async def on_fresh_sessions(ctx, st, src, body, pause_s, rcvbuf=0):
+    """Until the stop time, `pause_s` apart: opens a WebSocket session from `src` and runs
+    `body(r, w)` on it (counting attempts and HTTP refusals), then closes it."""
+    async def once():
+        st["attempts"] += 1
+        status, r, w = await ws_open(ctx, src, rcvbuf)
+        if r is None:
+            st[f"refused_http_{status}"] += 1
+            return
+        try:
+            await body(r, w)
+        finally:
+            close_quietly(w)
+    await loop_until_stop(ctx, lambda: guarded(st, once), pause_s)
+
+
 # ---- the attacks ----------------------------------------------------------------------------------
 # Each takes its own source address; each counts `attempts` and what the server answered.
 
@@ -172,33 +188,20 @@ async def ws_overflow(ctx, src):
     st = ctx.stat("ws_overflow")
     lengths = [(1 << 64) - 1, (1 << 63) - 1]
 
-    async def once():
-        st["attempts"] += 1
-        status, r, w = await ws_open(ctx, src)
-        if r is None:
-            st[f"refused_http_{status}"] += 1
-            return
-        try:
-            w.write(frame(TEXT, b"4", fin=False) + frame(CONT, b"", length=lengths[st["attempts"] % 2]))
-            w.write(b"\x00" * 65536)
-            code = await until_closed(r, w, IO_TIMEOUT_S)
-            st["open_after_5s" if code is None else f"closed_{code}"] += 1
-        finally:
-            close_quietly(w)
-    await loop_until_stop(ctx, lambda: guarded(st, once), 0.1)
+    async def body(r, w):
+        w.write(frame(TEXT, b"4", fin=False) + frame(CONT, b"", length=lengths[st["attempts"] % 2]))
+        w.write(b"\x00" * 65536)
+        code = await until_closed(r, w, IO_TIMEOUT_S)
+        st["open_after_5s" if code is None else f"closed_{code}"] += 1
+    await on_fresh_sessions(ctx, st, src, body, 0.1)
 
 
 async def ping_flood(ctx, src):
     """Pings as fast as the socket takes them and never reads the pongs (receive buffer 4 KiB)."""
     st = ctx.stat("ping_flood")
+    batch = frame(PING, b"x") * 512
 
-    async def once():
-        st["attempts"] += 1
-        status, r, w = await ws_open(ctx, src, rcvbuf=4096)
-        if r is None:
-            st[f"refused_http_{status}"] += 1
-            return
-        batch = frame(PING, b"x") * 512
+    async def body(_r, w):
         t0 = time.monotonic()
         try:
             while ctx.left() > 0:
@@ -212,14 +215,12 @@ async def ping_flood(ctx, src):
                 return
             st["closed"] += 1
         except (OSError, asyncio.TimeoutError):
-            if ctx.left() > 0:
-                st["closed"] += 1
-                st["ms_to_close_max"] = max(st["ms_to_close_max"], int((time.monotonic() - t0) * 1000))
-            else:
+            if ctx.left() <= 0:
                 st["still_open_at_end"] += 1
-        finally:
-            close_quietly(w)
-    await loop_until_stop(ctx, lambda: guarded(st, once), 0.05)
+                return
+            st["closed"] += 1
+            st["ms_to_close_max"] = max(st["ms_to_close_max"], int((time.monotonic() - t0) * 1000))
+    await on_fresh_sessions(ctx, st, src, body, 0.05, rcvbuf=4096)
 
 
 async def socket_flood(ctx, src, target):
@@ -270,77 +271,47 @@ async def handshake_flood(ctx, src, per_s):
     await asyncio.gather(*(loop_until_stop(ctx, lambda: guarded(st, once), 8.0 / per_s) for _ in range(8)))
 
 
+async def hold_until_closed(ctx, st, r, w):
+    """Holds a session (answering pings) until the server closes it or the stop time."""
+    t0 = time.monotonic()
+    code = await until_closed(r, w, max(0.01, ctx.left()))
+    if code is None:
+        st["still_open_at_end"] += 1
+    else:
+        st[f"closed_{code}"] += 1
+        st["s_to_close_max"] = max(st["s_to_close_max"], round(time.monotonic() - t0))
+
+
 async def unauth_sessions(ctx, srcs, per_src):
     """Engine.IO sessions that never send CONNECT, `per_src` from each address, reopened when closed."""
     st = ctx.stat("unauth_sessions")
 
-    async def one(src):
-        while ctx.left() > 0:
-            st["attempts"] += 1
-            t0 = time.monotonic()
-            try:
-                status, r, w = await ws_open(ctx, src)
-            except (OSError, asyncio.TimeoutError):
-                st["connect_failed"] += 1
-                await asyncio.sleep(0.5)
-                continue
-            if r is None:
-                st[f"refused_http_{status}"] += 1
-                await asyncio.sleep(0.5)
-                continue
-            code = await until_closed(r, w, max(0.01, ctx.left()))
-            close_quietly(w)
-            if code is None:
-                st["still_open_at_end"] += 1
-            else:
-                st[f"closed_{code}"] += 1
-                st["s_to_close_max"] = max(st["s_to_close_max"], round(time.monotonic() - t0))
-    await asyncio.gather(*(one(s) for s in srcs for _ in range(per_src)))
+    async def body(r, w):
+        await hold_until_closed(ctx, st, r, w)
+    await asyncio.gather(*(on_fresh_sessions(ctx, st, s, body, 0.5) for s in srcs for _ in range(per_src)))
 
 
 async def zombies(ctx, src, n):
     """Connects with a valid token, leaves the namespace (41) and holds the Engine.IO session."""
     st = ctx.stat("zombie_sessions")
 
-    async def one(i):
-        while ctx.left() > 0:
-            st["attempts"] += 1
-            try:
-                status, r, w = await ws_open(ctx, src)
-                if r is None:
-                    st[f"refused_http_{status}"] += 1
-                    await asyncio.sleep(0.5)
-                    continue
-                t0 = time.monotonic()
-                await sio_connect(ctx, r, w, token(ctx, f"zombie{i}"))
-                w.write(text("41"))
-                code = await until_closed(r, w, max(0.01, ctx.left()))
-            except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError):
-                st["errors"] += 1
-                await asyncio.sleep(0.5)
-                continue
-            close_quietly(w)
-            if code is None:
-                st["still_open_at_end"] += 1
-            else:
-                st[f"closed_{code}"] += 1
-                st["s_to_close_max"] = max(st["s_to_close_max"], round(time.monotonic() - t0))
-    await asyncio.gather(*(one(i) for i in range(n)))
+    def body_for(i):
+        async def body(r, w):
+            await sio_connect(ctx, r, w, token(ctx, f"zombie{i}"))
+            w.write(text("41"))
+            await hold_until_closed(ctx, st, r, w)
+        return body
+    await asyncio.gather(*(on_fresh_sessions(ctx, st, src, body_for(i), 0.5) for i in range(n)))
 
 
 async def bad_logins(ctx, src):
     """A thousand CONNECTs with a bad token on one connection, as fast as they go."""
     st = ctx.stat("bad_logins")
 
-    async def once():
-        st["attempts"] += 1
-        status, r, w = await ws_open(ctx, src)
-        if r is None:
-            st[f"refused_http_{status}"] += 1
-            return
+    async def body(r, w):
+        w.write(text('40{"token":"not.a.token"}') * 1000)
+        answers = 0
         try:
-            w.write(text('40{"token":"not.a.token"}') * 1000)
-            answers = 0
             while True:
                 op, data = await asyncio.wait_for(read_frame(r), IO_TIMEOUT_S)
                 if op == CLOSE:
@@ -348,14 +319,11 @@ async def bad_logins(ctx, src):
                     break
                 if op == TEXT and data[:2] == b"44":
                     answers += 1
-                    code = json.loads(data[2:]).get("data", {}).get("code", "?")
-                    st[f"code_{code}"] += 1
-            st["answers_per_connection_max"] = max(st["answers_per_connection_max"], answers)
+                    st[f"code_{json.loads(data[2:]).get('data', {}).get('code', '?')}"] += 1
         except asyncio.IncompleteReadError:
             st["closed"] += 1
-        finally:
-            close_quietly(w)
-    await loop_until_stop(ctx, lambda: guarded(st, once), 0.2)
+        st["answers_per_connection_max"] = max(st["answers_per_connection_max"], answers)
+    await on_fresh_sessions(ctx, st, src, body, 0.2)
 
 
 async def token_policy(ctx, src):
@@ -364,77 +332,54 @@ async def token_policy(ctx, src):
     now = int(time.time())
     bad = [{"exp": None}, {"iat": now, "exp": now + 48 * 3600}, {"iat": now + 3600, "exp": now + 7200}]
 
-    async def once():
-        st["attempts"] += 1
-        status, r, w = await ws_open(ctx, src)
-        if r is None:
-            st[f"refused_http_{status}"] += 1
-            return
-        try:
-            answer = await sio_connect(ctx, r, w, token(ctx, "policy", bad[st["attempts"] % 3]))
-            if answer[:2] == b"40":
-                st["accepted"] += 1
-            else:
-                st[f"code_{json.loads(answer[2:]).get('data', {}).get('code', '?')}"] += 1
-        finally:
-            close_quietly(w)
-    await loop_until_stop(ctx, lambda: guarded(st, once), 0.3)
+    async def body(r, w):
+        answer = await sio_connect(ctx, r, w, token(ctx, "policy", bad[st["attempts"] % 3]))
+        if answer[:2] == b"40":
+            st["accepted"] += 1
+        else:
+            st[f"code_{json.loads(answer[2:]).get('data', {}).get('code', '?')}"] += 1
+    await on_fresh_sessions(ctx, st, src, body, 0.3)
 
 
 async def expiring_tokens(ctx, src):
     """Subscribes with a token that expires (leeway included) 3 s after the connect, and keeps reading."""
     st = ctx.stat("expiring_tokens")
 
-    async def once():
-        st["attempts"] += 1
-        status, r, w = await ws_open(ctx, src)
-        if r is None:
-            st[f"refused_http_{status}"] += 1
+    async def body(r, w):
+        answer = await sio_connect(ctx, r, w, token(ctx, "expiring", {"exp": int(time.time()) + 3 - ctx.leeway_s}))
+        if answer[:2] != b"40":
+            st["refused_connect"] += 1
             return
+        w.write(text('421["subscribe_ticker",{"symbols":["BTCUSDT"],"exchange":"bench","category":"linear"}]'))
+        t0 = time.monotonic()
         try:
-            now = int(time.time())
-            answer = await sio_connect(ctx, r, w, token(ctx, "expiring", {"exp": now + 3 - ctx.leeway_s}))
-            if answer[:2] != b"40":
-                st["refused_connect"] += 1
-                return
-            w.write(text('421["subscribe_ticker",{"symbols":["BTCUSDT"],"exchange":"bench","category":"linear"}]'))
-            t0 = time.monotonic()
-            end = t0 + 15
-            while time.monotonic() < end:
+            while time.monotonic() < t0 + 15:
                 op, data = await asyncio.wait_for(read_frame(r), IO_TIMEOUT_S)
                 if op == CLOSE:
-                    st["closed"] += 1
-                    st["s_to_close_max"] = max(st["s_to_close_max"], round(time.monotonic() - t0))
-                    return
+                    break
                 if op == TEXT and data == b"2":
                     w.write(text("3"))
                 elif op == TEXT and b'"token_expired"' in data:
                     st["told_token_expired"] += 1
-            st["open_after_15s"] += 1
+            else:
+                st["open_after_15s"] += 1
+                return
         except asyncio.IncompleteReadError:
-            st["closed"] += 1
-        finally:
-            close_quietly(w)
-    await loop_until_stop(ctx, lambda: guarded(st, once), 0.5)
+            pass
+        st["closed"] += 1
+        st["s_to_close_max"] = max(st["s_to_close_max"], round(time.monotonic() - t0))
+    await on_fresh_sessions(ctx, st, src, body, 0.5)
 
 
 async def bad_utf8(ctx, src):
     """A text frame that is not UTF-8 (must be closed with 1007)."""
     st = ctx.stat("bad_utf8")
 
-    async def once():
-        st["attempts"] += 1
-        status, r, w = await ws_open(ctx, src)
-        if r is None:
-            st[f"refused_http_{status}"] += 1
-            return
-        try:
-            w.write(text(b'42["\xff\xfe"]'))
-            code = await until_closed(r, w, IO_TIMEOUT_S)
-            st["open_after_5s" if code is None else f"closed_{code}"] += 1
-        finally:
-            close_quietly(w)
-    await loop_until_stop(ctx, lambda: guarded(st, once), 0.2)
+    async def body(r, w):
+        w.write(text(b'42["\xff\xfe"]'))
+        code = await until_closed(r, w, IO_TIMEOUT_S)
+        st["open_after_5s" if code is None else f"closed_{code}"] += 1
+    await on_fresh_sessions(ctx, st, src, body, 0.2)
 
 
 async def fast_sender(ctx, src):
