@@ -239,6 +239,8 @@ ws_transport::do_write()
         if(ec)
             written = 0;
         if(written == total) {
+            // Written at once: the pings that shared this pong are answered (see on_write).
+            coalesced_pings_ = 0;
             in_flight_.clear();
             release_control();
             // Whoever queued while an earlier write was in flight hears that the socket is free;

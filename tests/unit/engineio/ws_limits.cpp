@@ -106,7 +106,7 @@ TEST_CASE("a client that pings one at a time and reads gets every pong", "[engin
     CHECK(f.closes->load() == 0);
 }
 
-TEST_CASE("a burst of pings in one read gets one pong; more than 64 at once close with 1008",
+TEST_CASE("a burst of pings in one read gets one pong, and more than 64 at once close with 1008",
     "[engineio][server][limits]")
 {
     fixture f(quiet_options());
@@ -114,12 +114,9 @@ TEST_CASE("a burst of pings in one read gets one pong; more than 64 at once clos
     tcp::socket sock(c);
     upgrade(sock, f.srv->port(), 65536);
     REQUIRE(eventually([&] { return f.srv->stats().sessions == 1; }));
-    std::string burst;
-    for(int i = 0; i < 60; ++i)
-        burst += masked_frame(0x89, "p" + std::to_string(i));
-    net::write(sock, net::buffer(burst));
-    // One pong, for the most recent ping (RFC 6455 5.5.3), and the session stays. (Server frames
-    // here are short: a 2-byte header. The open packet comes first.)
+    // One pong per burst, for its most recent ping (RFC 6455 5.5.3), and the session stays: the
+    // count starts again once a pong is written, so bursts that add up past 64 are fine. (Server
+    // frames here are short: a 2-byte header. The open packet comes first.)
     auto const next_frame = [&] {
         unsigned char h[2];
         net::read(sock, net::buffer(h));
@@ -127,10 +124,16 @@ TEST_CASE("a burst of pings in one read gets one pong; more than 64 at once clos
         net::read(sock, net::buffer(payload));
         return std::pair<int, std::string>(h[0], payload);
     };
-    auto frame = next_frame();
-    if(frame.first == 0x81) // the open packet
-        frame = next_frame();
-    CHECK(frame == std::pair<int, std::string>(0x8A, "p59"));
+    std::string burst;
+    for(int i = 0; i < 60; ++i)
+        burst += masked_frame(0x89, "p" + std::to_string(i));
+    for(int round = 0; round < 3; ++round) {
+        net::write(sock, net::buffer(burst));
+        auto frame = next_frame();
+        if(frame.first == 0x81) // the open packet
+            frame = next_frame();
+        CHECK(frame == std::pair<int, std::string>(0x8A, "p59"));
+    }
     CHECK(f.srv->stats().sessions == 1);
 
     burst.clear();
