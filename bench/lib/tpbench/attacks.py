@@ -503,7 +503,10 @@ async def run(a):
     if a.admin_socket:
         attacks["admin_flood"] = lambda: admin_flood(ctx, a.admin_socket)
     only = [x for x in a.only.split(",") if x] or list(attacks)
-    jobs = [attacks[x]() for x in only if x in attacks]
+    unknown = [x for x in only if x not in attacks]
+    if unknown:
+        raise SystemExit(f"attack: unknown attack(s): {', '.join(unknown)} (known: {', '.join(attacks)})")
+    jobs = [attacks[x]() for x in only]
     t0 = time.monotonic()
     # Every attack stops by itself at the stop time; the bound covers a read stuck past it.
     done = await asyncio.wait([asyncio.ensure_future(j) for j in jobs], timeout=a.seconds + 2 * IO_TIMEOUT_S)
