@@ -463,6 +463,10 @@ session_impl::finish_close(std::string_view reason, bool release_get_with_noop, 
 {
     if(closed_)
         return;
+    // What the upper layer sent last (typically why it closes: `token_expired`) may be held by the
+    // flush window: it leaves now, ahead of the close frame, if the socket takes it at once.
+    if(ws_ && !queue_.empty())
+        flush();
     closed_ = true;
     auto self = shared_from_this();
     heartbeat_.cancel();

@@ -365,6 +365,23 @@ TEST_CASE("flush window: pushes that meet in the window leave in one write, conf
     c.ws.close(websocket::close_code::normal);
 }
 
+TEST_CASE("flush window: what was sent right before a close still goes out, ahead of the close frame",
+    "[engineio][server][flush]")
+{
+    auto opts = quiet_options();
+    opts.flush_window = std::chrono::milliseconds(40);
+    fixture f(opts);
+    ws_client c(f.srv->port());
+    c.write("4!bye");
+    CHECK(c.read() == "4bye");
+    beast::error_code ec;
+    beast::flat_buffer buf;
+    c.ws.read(buf, ec);
+    CHECK(ec); // the session ended (Beast reports its own teardown of the closed socket)
+    CHECK(buf.size() == 0);
+    CHECK(c.ws.reason().code == websocket::close_code::normal);
+}
+
 TEST_CASE("no flush window: every push is written at once", "[engineio][server][flush]")
 {
     auto opts = quiet_options();

@@ -47,6 +47,12 @@ struct echo_handler : session_handler {
                 p->send(tradepush::outbound_message::text("4s1b"), 1);
                 return;
             }
+            if(!binary && data == "!bye") {
+                // The last word, then the close (as the gateway ends a session whose token expired).
+                p->send_text("bye");
+                p->close("bye");
+                return;
+            }
             if(!binary && data == "!remote") {
                 p->send_text(p->handshake().remote.address().to_string());
                 return;
