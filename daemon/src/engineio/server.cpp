@@ -165,7 +165,7 @@ server_core::shed_unestablished(shard_state& shard, std::size_t n)
 }
 
 void
-server_core::note_unauthenticated(shard_state& shard, std::shared_ptr<session_impl> const& s, std::uint64_t generation)
+server_core::note_unauthenticated(shard_state& shard, std::shared_ptr<session_impl> const& s, std::uint16_t generation)
 {
     auto const cap = conn_opts.max_unauthenticated_sessions;
     if(cap == 0)

@@ -28,7 +28,7 @@ class http_connection;
 /// session lives, has not authenticated and was not noted again since (same generation).
 struct unauthenticated_entry {
     std::chrono::steady_clock::time_point since;
-    std::uint64_t generation;
+    std::uint16_t generation;
     std::weak_ptr<session_impl> session;
 };
 
@@ -125,7 +125,7 @@ public:
     std::size_t shed_unestablished(shard_state& shard, std::size_t n);
     /// Notes `s` (just opened, or unauthenticated again) as the newest unauthenticated session of
     /// its shard, under the note number `generation`. No-op without max_unauthenticated_sessions.
-    void note_unauthenticated(shard_state& shard, std::shared_ptr<session_impl> const& s, std::uint64_t generation);
+    void note_unauthenticated(shard_state& shard, std::shared_ptr<session_impl> const& s, std::uint16_t generation);
     /// At max_unauthenticated_sessions: closes the shard's oldest unauthenticated session if it has
     /// had unauthenticated_grace to authenticate. Returns whether one was closed.
     bool evict_unauthenticated(shard_state& shard);

@@ -49,7 +49,7 @@ public:
     /// True after close().
     bool closed() const noexcept { return closed_; }
     /// Whether the shard's unauthenticated note `generation` still describes this session.
-    bool unauthenticated_since(std::uint64_t generation) const noexcept
+    bool unauthenticated_since(std::uint16_t generation) const noexcept
     {
         return !closed_ && !authenticated_ && generation == unauthenticated_generation_;
     }
@@ -98,6 +98,10 @@ private:
     bool upgrading_ = false;  // 3probe sent on the probe, waiting for 5
     bool flush_scheduled_ = false; // in the shard's flush_pending
     bool authenticated_ = false;   // not counted in server_core::unauthenticated_count
+    /// The shard's latest note of this session (server_core::note_unauthenticated). 16 bits sit in
+    /// the flags' padding; a wrapped number can only make a long-stale note count as current, and
+    /// the worst that does is evict a session that had authenticated before, early.
+    std::uint16_t unauthenticated_generation_ = 0;
     std::shared_ptr<ws_transport> ws_;
     session_stats stats_;
     send_queue queue_;
@@ -109,7 +113,6 @@ private:
     handshake_info handshake_;
     std::shared_ptr<session_handler> handler_;
 
-    std::uint64_t unauthenticated_generation_ = 0; // the shard's latest note of this session
     std::shared_ptr<ws_transport> probe_;
     std::weak_ptr<http_connection> pending_get_;
 
