@@ -12,10 +12,10 @@ delays the legitimate clients' readings on that core.
 import json
 import os
 import re
+import subprocess
 import time
 import urllib.request
 
-from .procs import HarnessError
 
 SOURCE_ADDRESSES = 8  # 1000 clients / 8 = 125 per address: under the 256 and the burst of 200
 READY = re.compile(r"all clients ready")
@@ -27,7 +27,7 @@ RATE_REL = 0.90
 HWM_REL = 2.0
 
 
-def server_args(point, out_dir, tag):
+def server_args(out_dir, tag):
     """start.sh options of an abuse point: the shipped limits, and the admin socket to attack."""
     return ["--edge-limits", "default", "--admin-socket", admin_socket_path(out_dir, tag)]
 
@@ -75,7 +75,7 @@ class Attacker:
             return
         try:
             self.child.popen.wait(timeout=self.seconds + 30)
-        except Exception:  # noqa: BLE001 - TimeoutExpired; stopped below either way
+        except subprocess.TimeoutExpired:
             rec["errors"].append("attackers still running past their time: stopped")
         self.ctx.registry.stop(self.child, grace_s=2.0)
         try:

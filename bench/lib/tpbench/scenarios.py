@@ -183,7 +183,7 @@ def run_point(point, server_name, ctx, out_dir):
         srv = start_server(server_name, ctx.paths, ctx.registry, srv_log, ctx.secret,
                            point["ticker_hz"], point["private_hz"], ctx.server_cpu,
                            symbols=point.get("symbols", 1), flush_window_us=flush_window_us,
-                           extra=abuse.server_args(point, out_dir, tag) if is_abuse else ())
+                           extra=abuse.server_args(out_dir, tag) if is_abuse else ())
     except HarnessError as e:
         rec["status"] = "failed"
         rec["errors"].append(f"server start: {e}")
