@@ -1,6 +1,7 @@
 #include "engineio/http_connection.hpp"
 
 #include "common/base64.hpp"
+#include "common/deadline_spread.hpp"
 #include "engineio/proxy_protocol.hpp"
 #include "engineio/query.hpp"
 #include "engineio/session_impl.hpp"
@@ -76,7 +77,7 @@ http_connection::run()
 void
 http_connection::do_read_proxy()
 {
-    stream_.expires_after(server_->conn_opts.header_timeout);
+    stream_.expires_after(spread_deadline(server_->conn_opts.header_timeout));
     auto const room = max_proxy_header - std::min(max_proxy_header, buffer_.size());
     stream_.async_read_some(buffer_.prepare(std::max<std::size_t>(room, 1)),
         [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_read_proxy(ec, n); });
@@ -169,8 +170,9 @@ http_connection::do_read()
     // The real limit depends on the endpoint, known only once the header is in (on_header).
     parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     // Short: a client that opens a connection and trickles its header (or never sends one) holds a
-    // descriptor for no more than this.
-    stream_.expires_after(server_->conn_opts.header_timeout);
+    // descriptor for no more than this. Spread, so that a flood of idle sockets opened together is
+    // not closed in one burst that delays every session's writes on this worker.
+    stream_.expires_after(spread_deadline(server_->conn_opts.header_timeout));
     http::async_read_header(stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
 }

@@ -1,5 +1,7 @@
 #include "socketio/client.hpp"
 
+#include "common/deadline_spread.hpp"
+
 #include "socketio/socket_id.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -41,7 +43,9 @@ client::start()
 void
 client::arm_connect_timer()
 {
-    auto const timeout = registry_->opts.connect_timeout;
+    // Spread: sessions a client opened together (a flood that never sends CONNECT) are then not
+    // closed in one burst that delays every other session's writes on this worker.
+    auto const timeout = spread_deadline(registry_->opts.connect_timeout);
     if(timeout.count() <= 0)
         return;
     connect_timer_ = std::make_unique<net::steady_timer>(session_->get_executor(), timeout);

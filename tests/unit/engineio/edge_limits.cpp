@@ -5,6 +5,8 @@
 
 #include <boost/asio/read.hpp>
 
+#include <algorithm>
+
 using namespace tradepush::engineio;
 using namespace tradepush::engineio::test;
 using namespace std::chrono_literals;
@@ -190,6 +192,44 @@ TEST_CASE("header_timeout: a connection that sends no request is closed", "[engi
     CHECK(closed_by_server(*idle, 5000ms));
     CHECK(closed_by_server(*trickle, 5000ms));
     CHECK(std::chrono::steady_clock::now() - t0 < 3000ms);
+}
+
+TEST_CASE("header_timeout: idle sockets opened together are closed over a span, not in one burst",
+    "[engineio][server][limits]")
+{
+    auto conn = limits();
+    conn.header_timeout = 1600ms; // closes fall between 1400 and 1600 ms after accept
+    fixture f(quiet_options(), conn);
+    net::io_context c;
+    std::vector<std::unique_ptr<tcp::socket>> idle;
+    for(int i = 0; i < 40; ++i)
+        idle.push_back(connect_from(c, f.srv->port()));
+    auto const t0 = std::chrono::steady_clock::now();
+    std::vector<std::chrono::steady_clock::duration> closed_at(idle.size(), std::chrono::steady_clock::duration::max());
+    for(auto& s : idle)
+        s->non_blocking(true);
+    std::size_t open = idle.size();
+    while(open > 0 && std::chrono::steady_clock::now() - t0 < 10s) {
+        for(std::size_t i = 0; i < idle.size(); ++i) {
+            if(closed_at[i] != std::chrono::steady_clock::duration::max())
+                continue;
+            char byte;
+            beast::error_code ec;
+            idle[i]->read_some(net::buffer(&byte, 1), ec);
+            if(ec && ec != net::error::would_block) {
+                closed_at[i] = std::chrono::steady_clock::now() - t0;
+                --open;
+            }
+        }
+        std::this_thread::sleep_for(2ms);
+    }
+    REQUIRE(open == 0);
+    auto const [first, last] = std::minmax_element(closed_at.begin(), closed_at.end());
+    // Never before 7/8 of the deadline (less a margin for the accept, which follows our connect)...
+    CHECK(*first >= 1300ms);
+    // ...and spread over the last eighth: 40 draws from 200 ms span far more than 60 ms, while
+    // closes due in the same millisecond would all land within a few.
+    CHECK(*last - *first >= 60ms);
 }
 
 TEST_CASE("a trusted proxy's PROXY header names the client, without one its connection is refused",

@@ -7,6 +7,7 @@
 #include <boost/json/serialize.hpp>
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <set>
@@ -449,6 +450,31 @@ TEST_CASE("connect_timeout closes a session that joined no namespace", "[server]
         CHECK_FALSE(f.session->closed());
         f.session->transport_closed("transport close");
     }
+}
+
+TEST_CASE("connect_timeout: sessions opened together are closed over a span, not in one burst", "[server][limits]")
+{
+    options opts;
+    opts.connect_timeout = 800ms; // closes fall between 700 and 800 ms after the handshake
+    fixture f(opts);
+    std::vector<std::shared_ptr<fake_session>> sessions{f.session};
+    for(int i = 1; i < 40; ++i)
+        sessions.push_back(f.open());
+    auto const t0 = std::chrono::steady_clock::now();
+    std::vector<std::chrono::steady_clock::duration> closed_at;
+    std::set<fake_session const*> seen;
+    while(seen.size() < sessions.size() && std::chrono::steady_clock::now() - t0 < 5s) {
+        f.ioc.restart();
+        f.ioc.run_for(1ms);
+        for(auto const& s : sessions)
+            if(s->closed() && seen.insert(s.get()).second)
+                closed_at.push_back(std::chrono::steady_clock::now() - t0);
+    }
+    REQUIRE(closed_at.size() == sessions.size());
+    auto const [first, last] = std::minmax_element(closed_at.begin(), closed_at.end());
+    CHECK(*first >= 650ms);
+    // 40 draws from a 100 ms span cover far more than 30 ms; one shared deadline would close all in one run.
+    CHECK(*last - *first >= 30ms);
 }
 
 TEST_CASE("a session that left every namespace gets the connect deadline again", "[server][limits]")
