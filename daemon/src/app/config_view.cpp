@@ -105,7 +105,7 @@ config_view(config::daemon_config const& cfg)
     for(auto const& p : cfg.plugins.load)
         load.push_back(json::object{{"file", p.file.string()}, {"config", plugin_config_view(p.config_json)}});
     o["plugins"] = json::object{{"dir", cfg.plugins.dir.string()}, {"run_dir", cfg.plugins.run_dir.string()},
-        {"load", std::move(load)}};
+        {"upstream_connections", cfg.plugins.upstream_connections}, {"load", std::move(load)}};
 
     // The store holds users' API keys and secrets: only where it is and how big it is.
     json::object creds{{"file", cfg.credentials.file.string()}};

@@ -146,9 +146,16 @@ daemon::impl::metrics_text()
 {
     return wait_for_control<std::string>(
         [this](std::function<void(std::string)> done) {
-            hub->stats([this, done = std::move(done)](hub::hub_stats s) {
+            // The upstream clients live on the control strand: read them here, not in the hub's answer.
+            metrics_snapshot::upstream_counts up;
+            if(http)
+                up.http = http->stats();
+            if(ws)
+                up.ws = ws->stats();
+            hub->stats([this, up, done = std::move(done)](hub::hub_stats s) {
                 metrics_snapshot m;
                 m.hub = s;
+                m.upstream = up;
                 m.engine = eio->stats();
                 if(plugins) {
                     m.plugins = plugins->status();
@@ -220,8 +227,14 @@ daemon::impl::load_plugins()
     if(run_dir.empty())
         run_dir = std::filesystem::temp_directory_path() / ("tradepushd-plugins-" + std::to_string(::getpid()));
     tls.set_default_verify_paths();
-    http = std::make_unique<plugin_host::http_client>(control.get_executor(), tls);
-    ws = std::make_unique<plugin_host::ws_client>(control.get_executor(), tls);
+    // One bound per exchange endpoint for every plugin instance: a reconnect storm waits in line
+    // instead of opening a connection per request.
+    plugin_host::http_client_options http_opts;
+    http_opts.max_connections_per_endpoint = cfg.plugins.upstream_connections;
+    http = std::make_unique<plugin_host::http_client>(control.get_executor(), tls, http_opts);
+    plugin_host::ws_client_options ws_opts;
+    ws_opts.max_connects_per_endpoint = cfg.plugins.upstream_connections;
+    ws = std::make_unique<plugin_host::ws_client>(control.get_executor(), tls, ws_opts);
     io = std::make_unique<plugin_host::client_io>(http.get(), ws.get());
     // The instances live on the control executor; the hub sets their sink when it is built.
     plugins = std::make_unique<plugin_host::plugin_set>(control.get_executor(), io.get(), run_dir);

@@ -132,6 +132,19 @@ render_metrics(metrics_snapshot const& m)
     per_plugin(w, m, "tradepushd_upstream_websocket_closes_total", "counter",
         "Upstream WebSocket connections ended (failed connects included).",
         [](st const& p) { return p.counters.ws_closes; });
+    // The host's connections to exchanges, shared by every plugin ([plugins] upstream_connections).
+    auto const& up = m.upstream;
+    w.family("tradepushd_upstream_connections", "gauge",
+        "Upstream HTTP connections open, serving a request (busy) or kept alive (idle).");
+    w.sample("tradepushd_upstream_connections", static_cast<double>(up.http.busy), {{"state", "busy"}});
+    w.sample("tradepushd_upstream_connections", static_cast<double>(up.http.idle), {{"state", "idle"}});
+    single(w, "tradepushd_upstream_requests_waiting", "gauge",
+        "Upstream HTTP requests waiting for a connection (the endpoint's bound is reached).",
+        static_cast<double>(up.http.waiting));
+    single(w, "tradepushd_upstream_websocket_connecting", "gauge",
+        "Upstream WebSocket connection attempts in progress.", static_cast<double>(up.ws.connecting));
+    single(w, "tradepushd_upstream_websocket_waiting", "gauge",
+        "Upstream WebSocket connection attempts waiting for their turn.", static_cast<double>(up.ws.waiting));
 
     w.family("tradepushd_upstream_request_duration_seconds", "histogram",
         "Upstream HTTP request latency (answered requests).");

@@ -5,7 +5,9 @@
 
 #include "engineio/server.hpp"
 #include "hub/hub.hpp"
+#include "plugin_host/http_client.hpp"
 #include "plugin_host/plugin_set.hpp"
+#include "plugin_host/ws_client.hpp"
 
 #include <cstddef>
 #include <string>
@@ -19,6 +21,11 @@ struct metrics_snapshot {
     engineio::server_stats engine;
     std::vector<plugin_host::plugin_status> plugins;
     plugin_host::plugin_set_stats plugin_totals;
+    /// The host's upstream connections, shared by every plugin.
+    struct upstream_counts {
+        plugin_host::http_client_stats http;
+        plugin_host::ws_client_stats ws;
+    } upstream;
     std::size_t rss_bytes = 0;
     double uptime_s = 0;
 };

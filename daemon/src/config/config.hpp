@@ -117,6 +117,9 @@ struct plugins_config {
     std::filesystem::path dir = "/usr/lib/tradepushd/plugins";
     /// Where loaded images are copied under unique names; empty = a private directory under $TMPDIR.
     std::filesystem::path run_dir;
+    /// Upstream connections per exchange endpoint (scheme, host, port): HTTP connections open, and
+    /// WebSocket connection attempts in progress. More requests wait their turn. 1..1024.
+    std::size_t upstream_connections = 32;
     std::vector<plugin_config> load;
 };
 

@@ -430,6 +430,8 @@ read_plugins(table_reader& t, daemon_config& cfg, std::filesystem::path const& b
         plugins.dir = resolve(v->value, base_dir);
     if (auto v = t.string("run_dir"))
         plugins.run_dir = resolve(v->value, base_dir);
+    if (auto v = t.integer("upstream_connections", 1, 1024))
+        plugins.upstream_connections = static_cast<std::size_t>(*v);
     auto load = t.tables("load");
     t.finish();
     if (!load)

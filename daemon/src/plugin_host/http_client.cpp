@@ -1,5 +1,6 @@
 #include "plugin_host/http_client.hpp"
 
+#include "plugin_host/endpoint_gate.hpp"
 #include "plugin_host/net_stream.hpp"
 #include "plugin_host/net_url.hpp"
 
@@ -30,12 +31,6 @@ namespace {
 /// Responses with bigger headers than this are refused like oversized bodies.
 constexpr std::uint32_t header_limit = 64 * 1024;
 
-std::string
-pool_key(net_url const& url)
-{
-    return url.scheme + "://" + url.host + ":" + std::to_string(url.port);
-}
-
 /// Errors that mean "the server closed a reused keep-alive connection before answering".
 bool
 is_stale_connection_error(beast::error_code const& ec)
@@ -63,7 +58,8 @@ has_crlf(std::string const& s)
 
 struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
     impl(net::any_io_executor ex, net::ssl::context& tls, http_client_options opts)
-        : ex_(std::move(ex)), tls_(tls), opts_(opts), sweep_(ex_)
+        : ex_(std::move(ex)), tls_(tls), opts_(opts), sweep_(ex_),
+          gate_(opts.max_connections_per_endpoint, opts.max_queued_per_endpoint)
     {
     }
 
@@ -191,6 +187,9 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
     bool sweeping_ = false;
     bool closed_ = false;
     std::vector<std::weak_ptr<cancel_handle>> ops_;
+    // A request holds a slot of its endpoint from its first connection attempt to its answer; idle
+    // connections are taken before a new one is opened, so slots also bound the connections open.
+    endpoint_gate gate_;
 };
 
 //------------------------------------------------------------------------------
@@ -199,7 +198,7 @@ namespace {
 
 /// One request: resolve, connect, TLS handshake, write, read, under one overall timer. Every
 /// completion handler holds shared_from_this(); `finished_`/`cancelled_` make later ones no-ops.
-class request_op : public cancel_handle, public std::enable_shared_from_this<request_op> {
+class request_op : public cancel_handle, public gate_waiter, public std::enable_shared_from_this<request_op> {
 public:
     using done_fn = std::function<void(http_response_data)>;
 
@@ -228,11 +227,16 @@ public:
         timer_.expires_after(timeout);
         timer_.async_wait(beast::bind_front_handler(&request_op::on_timeout, shared_from_this()));
 
-        if ((conn_ = client_->take(pool_key(url_)))) {
-            reused_ = true;
-            return do_write();
+        key_ = url_.endpoint_key();
+        switch (client_->gate_.acquire(key_, std::weak_ptr<gate_waiter>(shared_from_this()))) {
+        case gate_result::granted:
+            holds_slot_ = true;
+            return go();
+        case gate_result::queued:
+            return; // on_slot() continues; the timer above bounds the wait
+        case gate_result::full:
+            return post_fail("queue full");
         }
-        do_resolve();
     }
 
     void
@@ -244,6 +248,23 @@ public:
         // Drop the handler now: whatever it captured is released even if I/O lingers.
         done_ = nullptr;
         stop_io();
+        release_slot();
+    }
+
+    bool
+    on_slot() override
+    {
+        if (stopped() || client_->closed_)
+            return false;
+        holds_slot_ = true;
+        go();
+        return true;
+    }
+
+    bool
+    wants_slot() const override
+    {
+        return !stopped();
     }
 
 private:
@@ -273,6 +294,28 @@ private:
         req_.body() = std::move(data_.body);
         req_.prepare_payload();
         return {};
+    }
+
+    /// With a slot of the endpoint: an idle connection if there is one, else a new one.
+    void
+    go()
+    {
+        if ((conn_ = client_->take(key_))) {
+            reused_ = true;
+            return do_write();
+        }
+        do_resolve();
+    }
+
+    /// Gives the endpoint's slot back (after the connection went to the pool or was closed), which
+    /// starts the next waiting request.
+    void
+    release_slot()
+    {
+        if (!holds_slot_)
+            return;
+        holds_slot_ = false;
+        client_->gate_.release(key_);
     }
 
     void
@@ -373,7 +416,7 @@ private:
 
         // Park the connection only when the server will keep it and the body was length-delimited.
         if (msg.keep_alive() && !msg.need_eof())
-            client_->give(pool_key(url_), std::move(conn_));
+            client_->give(key_, std::move(conn_));
         else
             conn_->close();
         conn_.reset();
@@ -435,6 +478,7 @@ private:
             return;
         finished_ = true;
         timer_.cancel();
+        release_slot();
         res.elapsed = clock_type::now() - started_;
         // Move the handler out first: it may start another request or drop the last handle.
         auto done = std::move(done_);
@@ -453,6 +497,7 @@ private:
     http_request_data data_;
     done_fn done_;
     net_url url_;
+    std::string key_; // the endpoint (pool and gate key)
     tcp::resolver resolver_;
     net::steady_timer timer_;
     clock_type::time_point started_;
@@ -462,6 +507,7 @@ private:
     bool reused_ = false;
     bool cancelled_ = false;
     bool finished_ = false;
+    bool holds_slot_ = false;
 };
 
 } // namespace
@@ -491,6 +537,13 @@ std::size_t
 http_client::idle_connections() const
 {
     return impl_->idle_count();
+}
+
+http_client_stats
+http_client::stats() const
+{
+    auto const g = impl_->gate_.stats();
+    return {g.in_use, impl_->idle_count(), g.waiting};
 }
 
 } // namespace tradepush::plugin_host

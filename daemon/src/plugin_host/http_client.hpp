@@ -50,6 +50,18 @@ struct http_client_options {
     std::size_t max_response_bytes = 16 * 1024 * 1024;
     std::size_t max_idle_per_endpoint = 8;
     std::chrono::seconds idle_timeout{30};
+    /// Connections per endpoint, in use and idle together (0: unlimited); more requests wait in
+    /// arrival order, their timeout running.
+    std::size_t max_connections_per_endpoint = 32;
+    /// Requests that may wait per endpoint; past it a request fails at once ("queue full").
+    std::size_t max_queued_per_endpoint = 4096;
+};
+
+/// What the client holds now, over all endpoints.
+struct http_client_stats {
+    std::size_t busy = 0;    ///< connections serving (or opening for) a request
+    std::size_t idle = 0;    ///< kept-alive connections waiting for the next request
+    std::size_t waiting = 0; ///< requests waiting for a connection
 };
 
 /// HTTP(S) client bound to one executor (a strand or a single-threaded io_context): every handler
@@ -65,6 +77,8 @@ public:
     std::shared_ptr<cancel_handle> request(http_request_data req, std::function<void(http_response_data)> done);
     /// Idle pooled connections (for tests).
     std::size_t idle_connections() const;
+    /// Connections and waiting requests now (metrics).
+    http_client_stats stats() const;
 
     struct impl;
 

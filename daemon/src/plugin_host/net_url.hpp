@@ -19,6 +19,8 @@ struct net_url {
 
     /// Value of the Host header: the host (bracketed when IPv6), plus ":port" when not the default.
     std::string host_header() const;
+    /// "scheme://host:port": what the clients pool connections and bound connection attempts by.
+    std::string endpoint_key() const { return scheme + "://" + host + ":" + std::to_string(port); }
     /// Whether `host` is an IP literal (then no SNI is sent: RFC 6066 forbids it).
     bool host_is_ip() const;
 };

@@ -1,5 +1,6 @@
 #include "plugin_host/ws_client.hpp"
 
+#include "plugin_host/endpoint_gate.hpp"
 #include "plugin_host/net_stream.hpp"
 #include "plugin_host/net_url.hpp"
 
@@ -23,7 +24,10 @@ namespace websocket = beast::websocket;
 using tcp = net::ip::tcp;
 
 struct ws_client::impl {
-    impl(net::any_io_executor ex, net::ssl::context& tls) : ex_(std::move(ex)), tls_(tls) {}
+    impl(net::any_io_executor ex, net::ssl::context& tls, ws_client_options opts)
+        : ex_(std::move(ex)), tls_(tls), gate_(opts.max_connects_per_endpoint, opts.max_queued_per_endpoint)
+    {
+    }
 
     /// Remembers a connection so destroying the client can cancel it.
     void
@@ -37,6 +41,7 @@ struct ws_client::impl {
     void
     shutdown()
     {
+        closed_ = true;
         auto conns = std::move(conns_);
         for (auto& w : conns)
             if (auto c = w.lock())
@@ -46,6 +51,9 @@ struct ws_client::impl {
     net::any_io_executor ex_;
     net::ssl::context& tls_;
     std::vector<std::weak_ptr<ws_connection>> conns_;
+    // An attempt holds a slot of its endpoint from resolve to upgrade (or failure).
+    endpoint_gate gate_;
+    bool closed_ = false;
 };
 
 namespace {
@@ -63,7 +71,9 @@ has_crlf(std::string const& s)
 
 /// One WebSocket: resolve, connect, TLS, upgrade under one connect timer, then a read loop and a
 /// write queue (Beast allows one outstanding write). Handlers hold shared_from_this().
-class ws_connection_impl : public ws_connection, public std::enable_shared_from_this<ws_connection_impl> {
+class ws_connection_impl : public ws_connection,
+                           public gate_waiter,
+                           public std::enable_shared_from_this<ws_connection_impl> {
 public:
     using event_fn = std::function<void(ws_event_kind, std::string_view)>;
 
@@ -97,8 +107,32 @@ public:
         timer_.expires_after(timeout);
         timer_.async_wait(beast::bind_front_handler(&ws_connection_impl::on_timeout, shared_from_this()));
 
-        resolver_.async_resolve(url_.host, std::to_string(url_.port),
-            beast::bind_front_handler(&ws_connection_impl::on_resolve, shared_from_this()));
+        key_ = url_.endpoint_key();
+        switch (client_->gate_.acquire(key_, std::weak_ptr<gate_waiter>(shared_from_this()))) {
+        case gate_result::granted:
+            holds_slot_ = true;
+            return do_resolve();
+        case gate_result::queued:
+            return; // on_slot() continues; the timer above bounds the wait
+        case gate_result::full:
+            return post_close("queue full");
+        }
+    }
+
+    bool
+    on_slot() override
+    {
+        if (stopped() || client_->closed_)
+            return false;
+        holds_slot_ = true;
+        do_resolve();
+        return true;
+    }
+
+    bool
+    wants_slot() const override
+    {
+        return !stopped();
     }
 
     bool
@@ -123,6 +157,7 @@ public:
         if (!in_emit_)
             on_event_ = nullptr;
         stop_io();
+        release_slot();
     }
 
 private:
@@ -146,6 +181,23 @@ private:
             f(*tls_);
         else
             f(*plain_);
+    }
+
+    void
+    do_resolve()
+    {
+        resolver_.async_resolve(url_.host, std::to_string(url_.port),
+            beast::bind_front_handler(&ws_connection_impl::on_resolve, shared_from_this()));
+    }
+
+    /// The attempt is over (open, failed or cancelled): the next waiting one may start.
+    void
+    release_slot()
+    {
+        if (!holds_slot_)
+            return;
+        holds_slot_ = false;
+        client_->gate_.release(key_);
     }
 
     void
@@ -220,6 +272,7 @@ private:
         }
         timer_.cancel();
         open_ = true;
+        release_slot();
         emit(ws_event_kind::open, {});
         if (!stopped())
             do_read();
@@ -313,6 +366,7 @@ private:
         closed_ = true;
         open_ = false;
         stop_io();
+        release_slot();
         queue_.clear();
         emit(ws_event_kind::closed, reason);
         on_event_ = nullptr;
@@ -354,6 +408,7 @@ private:
     ws_open_data data_;
     event_fn on_event_;
     net_url url_;
+    std::string key_; // the endpoint (gate key)
     tcp::resolver resolver_;
     net::steady_timer timer_;
     std::unique_ptr<plain_ws> plain_;
@@ -365,13 +420,15 @@ private:
     bool in_emit_ = false;
     bool cancelled_ = false;
     bool closed_ = false;
+    bool holds_slot_ = false;
 };
 
 } // namespace
 
 //------------------------------------------------------------------------------
 
-ws_client::ws_client(net::any_io_executor ex, net::ssl::context& tls) : impl_(std::make_shared<impl>(std::move(ex), tls))
+ws_client::ws_client(net::any_io_executor ex, net::ssl::context& tls, ws_client_options opts)
+    : impl_(std::make_shared<impl>(std::move(ex), tls, opts))
 {
 }
 
@@ -387,6 +444,13 @@ ws_client::open(ws_open_data req, std::function<void(ws_event_kind, std::string_
     impl_->track(conn);
     conn->start();
     return conn;
+}
+
+ws_client_stats
+ws_client::stats() const
+{
+    auto const g = impl_->gate_.stats();
+    return {g.in_use, g.waiting};
 }
 
 } // namespace tradepush::plugin_host

@@ -35,16 +35,33 @@ public:
     virtual void cancel() = 0;
 };
 
+/// Limits of the WebSocket client.
+struct ws_client_options {
+    /// Connection attempts in progress per endpoint (resolve through upgrade; 0: unlimited); more wait
+    /// in arrival order, their connect timeout running. Open sockets do not count.
+    std::size_t max_connects_per_endpoint = 32;
+    /// Attempts that may wait per endpoint; past it an open fails at once ("queue full").
+    std::size_t max_queued_per_endpoint = 4096;
+};
+
+/// Connection attempts now, over all endpoints.
+struct ws_client_stats {
+    std::size_t connecting = 0; ///< attempts in progress
+    std::size_t waiting = 0;    ///< attempts waiting for their turn
+};
+
 /// Opens WebSockets on one executor; every event handler runs there.
 class ws_client {
 public:
     /// `tls` must outlive the client; per-stream peer + host name verification is always enabled.
-    ws_client(net::any_io_executor ex, net::ssl::context& tls);
+    ws_client(net::any_io_executor ex, net::ssl::context& tls, ws_client_options opts = {});
     /// Cancels every connection still alive: no further events.
     ~ws_client();
 
     /// Connects; `on_event(kind, data)` reports open, each message and the final close (data: reason).
     std::shared_ptr<ws_connection> open(ws_open_data req, std::function<void(ws_event_kind, std::string_view)> on_event);
+    /// Connection attempts now (metrics).
+    ws_client_stats stats() const;
 
     struct impl;
 

@@ -800,6 +800,13 @@ file = "minimal.toml"
     CHECK(ok->plugins.load[0].config_json == R"({"tick_ms": 0})");
     CHECK(ok->plugins.load[1].config_json == "{}");
     CHECK(ok->plugins.run_dir == (data_dir / "run").lexically_normal());
+    CHECK(ok->plugins.upstream_connections == 32);
+
+    auto const bound = load("[plugins]\nupstream_connections = 4\n");
+    REQUIRE(bound.has_value());
+    CHECK(bound->plugins.upstream_connections == 4);
+    expect_error_at(load("[plugins]\nupstream_connections = 0\n"), 2, "out of range");
+    expect_error_at(load("[plugins]\nupstream_connections = 1025\n"), 2, "out of range");
 
     expect_error_at(load(R"(
 [plugins]

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <optional>
 
 using namespace tradepush::plugin_host;
@@ -245,6 +246,79 @@ TEST_CASE("http_client idle limits", "[http_client]")
     CHECK(f.client.idle_connections() == 1);
     // The sweep closes it after idle_timeout.
     CHECK(run_until(f.ioc, [&] { return f.client.idle_connections() == 0; }, 3s));
+}
+
+TEST_CASE("http_client opens at most max_connections_per_endpoint, the rest wait in order", "[http_client]")
+{
+    http_test_server srv;
+    http_client_options opts;
+    opts.max_connections_per_endpoint = 2;
+    client_fixture f(opts);
+    std::vector<std::string> answered;
+    for(int i = 0; i < 12; ++i) {
+        auto req = get(base(srv) + "/echo");
+        req.method = "POST";
+        req.body = std::to_string(i);
+        f.client.request(req, [&](http_response_data r) { answered.push_back(r.body); });
+    }
+    // Two go now, ten wait.
+    CHECK(f.client.stats().busy == 2);
+    CHECK(f.client.stats().waiting == 10);
+    REQUIRE(run_until(f.ioc, [&] { return answered.size() == 12; }));
+    // Every request was served over the two connections (the order is the gate's, tested on its own).
+    CHECK(srv.connections() == 2);
+    std::sort(answered.begin(), answered.end());
+    CHECK(std::unique(answered.begin(), answered.end()) == answered.end());
+    auto const st = f.client.stats();
+    CHECK(st.busy == 0);
+    CHECK(st.waiting == 0);
+    CHECK(st.idle == 2);
+}
+
+TEST_CASE("http_client: a request waiting for a connection times out, and a full line refuses", "[http_client]")
+{
+    http_test_server srv;
+    http_client_options opts;
+    opts.max_connections_per_endpoint = 1;
+    opts.max_queued_per_endpoint = 1;
+    client_fixture f(opts);
+    auto slow = get(base(srv) + "/slow");
+    slow.timeout = 3s;
+    std::optional<http_response_data> held, waiting, refused;
+    f.client.request(slow, [&](http_response_data r) { held = std::move(r); });
+    auto quick = get(base(srv) + "/echo");
+    quick.timeout = 300ms;
+    f.client.request(quick, [&](http_response_data r) { waiting = std::move(r); });
+    f.client.request(quick, [&](http_response_data r) { refused = std::move(r); });
+    REQUIRE(run_until(f.ioc, [&] { return waiting && refused; }));
+    CHECK(refused->error == "queue full");
+    CHECK(waiting->error == "timeout");
+    CHECK(srv.connections() == 1); // the waiting request never opened a connection
+    // The slot frees when the slow request ends: the next request gets it.
+    REQUIRE(run_until(f.ioc, [&] { return held.has_value(); }, 10s));
+    CHECK(f.fetch(get(base(srv) + "/echo")).status == 200);
+}
+
+TEST_CASE("http_client: cancelling a waiting request lets the next one through", "[http_client]")
+{
+    http_test_server srv;
+    http_client_options opts;
+    opts.max_connections_per_endpoint = 1;
+    client_fixture f(opts);
+    auto slow = get(base(srv) + "/slow");
+    slow.timeout = 400ms;
+    bool cancelled_called = false;
+    std::optional<http_response_data> first, last;
+    f.client.request(slow, [&](http_response_data r) { first = std::move(r); });
+    auto h = f.client.request(get(base(srv) + "/echo"), [&](http_response_data) { cancelled_called = true; });
+    f.client.request(get(base(srv) + "/echo"), [&](http_response_data r) { last = std::move(r); });
+    h->cancel();
+    CHECK(f.client.stats().busy == 1);
+    REQUIRE(run_until(f.ioc, [&] { return last.has_value(); }, 10s));
+    CHECK(first->error == "timeout");
+    CHECK(last->status == 200);
+    CHECK_FALSE(cancelled_called);
+    CHECK(f.client.stats().busy == 0);
 }
 
 TEST_CASE("http_client response too large", "[http_client]")

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <vector>
 
 using namespace tradepush::plugin_host;
@@ -226,6 +227,39 @@ TEST_CASE("ws_client failures give one closed event", "[ws_client]")
     run_for(f.ioc, 100ms);
     CHECK(f.count(ws_event_kind::closed) == 1);
     CHECK(f.events.back().kind == ws_event_kind::closed);
+}
+
+TEST_CASE("ws_client: at most max_connects_per_endpoint attempts at once, the rest wait", "[ws_client]")
+{
+    ws_test_server srv;
+    net::io_context ioc;
+    ssl::context tls(ssl::context::tls_client);
+    ws_client_options opts;
+    opts.max_connects_per_endpoint = 1;
+    ws_client client(ioc.get_executor(), tls, opts);
+    std::vector<std::shared_ptr<ws_connection>> conns;
+    std::size_t opened = 0, most_connecting = 0;
+    for(int i = 0; i < 5; ++i) {
+        ws_open_data req;
+        req.url = "ws://127.0.0.1:" + std::to_string(srv.port()) + "/";
+        req.timeout = 5s;
+        conns.push_back(client.open(std::move(req), [&](ws_event_kind k, std::string_view) {
+            if(k == ws_event_kind::open)
+                ++opened;
+        }));
+    }
+    CHECK(client.stats().connecting == 1);
+    CHECK(client.stats().waiting == 4);
+    REQUIRE(run_until(ioc, [&] {
+        most_connecting = std::max(most_connecting, client.stats().connecting);
+        return opened == 5;
+    }));
+    CHECK(most_connecting == 1);
+    // Open sockets do not hold slots.
+    CHECK(client.stats().connecting == 0);
+    CHECK(client.stats().waiting == 0);
+    for(auto& c : conns)
+        c->cancel();
 }
 
 TEST_CASE("ws_client wss echo", "[ws_client][tls]")
