@@ -18,15 +18,9 @@ namespace {
 constexpr std::uint32_t all_streams = sdk::stream_bit(sdk::stream::balance) | sdk::stream_bit(sdk::stream::positions)
     | sdk::stream_bit(sdk::stream::pnl) | sdk::stream_bit(sdk::stream::orders);
 
-// Bounds a runaway pagination (a server repeating cursors): 50 pages of 200 rows is far beyond any account.
-constexpr std::size_t max_pages = 50;
-
 // Consecutive auth refusals on the private stream before the key is declared bad (the first one may be
 // an `expires` that went stale in flight; it gets a clock re-sync and one more try).
 constexpr unsigned max_auth_failures = 2;
-
-// 10002 answers in a row before giving up on re-syncing and backing off instead.
-constexpr unsigned max_clock_failures = 2;
 
 std::string_view
 string_member(json::object const& o, std::string_view key)
@@ -85,7 +79,7 @@ void
 account_session::start(std::uint32_t mask)
 {
     mask_ |= mask & all_streams;
-    refresh(mask_);
+    refresh(mask_, rest_priority::snapshot);
     connect_ws();
     arm_reconcile();
 }
@@ -122,7 +116,7 @@ account_session::request(std::uint32_t mask)
         emit_pnl(true);
     if((mask & sdk::stream_bit(sdk::stream::orders)) && state_.has_orders)
         emit_orders(true);
-    refresh(mask);
+    refresh(mask, rest_priority::snapshot);
 }
 
 void
@@ -131,6 +125,9 @@ account_session::stop()
     if(stopped_)
         return;
     stopped_ = true;
+    svc_.rest_forget(net_, id_);
+    for(auto& f : fetches_)
+        f.queued = false;
     auto const& h = svc_.host();
     for(auto& f : fetches_) {
         h.cancel(f.op);
@@ -146,253 +143,6 @@ account_session::stop()
     for(auto const& s : mark_symbols_)
         svc_.mark_interest(net_, s, false);
     mark_symbols_.clear();
-}
-
-//--- REST ------------------------------------------------------------------------------------------
-
-void
-account_session::refresh(std::uint32_t mask)
-{
-    if(mask & streams_of(resource::wallet))
-        start_fetch(resource::wallet);
-    if(mask & streams_of(resource::positions))
-        start_fetch(resource::positions);
-    if(mask & streams_of(resource::orders))
-        start_fetch(resource::orders);
-}
-
-void
-account_session::start_fetch(resource r)
-{
-    if(failed_ || stopped_)
-        return;
-    auto& f = fetch_of(r);
-    if(f.op != 0) {
-        // A fetch is in flight and may predate the change that asked for this one: fetch again after it.
-        f.again = true;
-        return;
-    }
-    if(f.retry_timer != 0)
-        return; // a retry is already scheduled (rate limit or backoff): do not hammer
-    if(!svc_.clock_ready(net_)) {
-        f.waiting_clock = true;
-        svc_.resync_clock(net_, false);
-        return;
-    }
-    f.waiting_clock = false;
-    f.again = false;
-    f.resume = false;
-    f.coin = 0;
-    f.pages = 0;
-    f.cursor.clear();
-    f.positions.clear();
-    f.orders.clear();
-    send_page(r);
-}
-
-void
-account_session::send_page(resource r)
-{
-    auto& f = fetch_of(r);
-    if(!svc_.clock_ready(net_)) {
-        // A forced re-sync dropped the estimate between two pages (or before a paused list resumed):
-        // a timestamp from local time would only collect another 10002. The list starts over once
-        // the clock is back.
-        f.resume = false;
-        f.waiting_clock = true;
-        svc_.resync_clock(net_, false);
-        return;
-    }
-    auto const& cfg = svc_.cfg();
-    rest_call call;
-    session_op purpose = session_op::http_wallet;
-    switch(r) {
-    case resource::wallet:
-        call = wallet_balance_call();
-        break;
-    case resource::positions:
-        call = position_list_call(cfg.settle_coins[f.coin], f.cursor);
-        purpose = session_op::http_positions;
-        break;
-    case resource::orders:
-        call = open_orders_call(cfg.settle_coins[f.coin], f.cursor);
-        purpose = session_op::http_orders;
-        break;
-    }
-
-    // Sign the query exactly as it goes on the wire, with a fresh timestamp (never replay a signature).
-    auto const ts = svc_.server_now_ms(net_);
-    f.clock_generation = svc_.clock_generation(net_);
-    auto const recv = static_cast<std::uint64_t>(cfg.recv_window.count());
-    digest d{};
-    if(svc_.host().hmac_sha256(api_secret_, rest_sign_payload(ts, api_key_, recv, call.query), d) != sdk::status::ok) {
-        on_rest_failure(r, failure{failure_kind::transient, "plugin_error", "host HMAC service failed", 0, 0}, {});
-        return;
-    }
-    sdk::http_request req;
-    req.method = "GET";
-    req.url = call.url(cfg.urls_of(net_).rest);
-    req.headers = rest_auth_headers(api_key_, ts, recv, to_hex(d));
-    req.timeout = cfg.request_timeout;
-    f.op = svc_.host().http(owner_, req, cookie(purpose));
-    if(f.op == 0)
-        on_rest_failure(r,
-            failure{failure_kind::transient, "exchange_unavailable", "host refused the HTTP request", 0, 0}, {});
-}
-
-void
-account_session::on_rest(resource r, sdk::http_response const& response)
-{
-    auto& f = fetch_of(r);
-    f.op = 0;
-    auto const rl = parse_rate_limit(response.headers);
-    if(rl.remaining)
-        svc_.host().metric("bybit_rate_limit_remaining", sdk::metric_kind::gauge, static_cast<double>(*rl.remaining));
-    auto outcome = classify_response(response.status, response.error, response.body);
-    if(outcome.error) {
-        on_rest_failure(r, *outcome.error, rl);
-        return;
-    }
-    auto const& result = outcome.ok->result;
-    auto const& coins = svc_.cfg().settle_coins;
-
-    switch(r) {
-    case resource::wallet: {
-        auto w = parse_wallet_result(result);
-        if(!w) {
-            on_rest_failure(r, failure{failure_kind::bad_response, "exchange_bad_response",
-                                   "wallet-balance answer without a wallet", 0, response.status}, rl);
-            return;
-        }
-        state_.balance = std::move(*w);
-        state_.has_balance = true;
-        emit_balance(false);
-        break;
-    }
-    case resource::positions:
-    case resource::orders: {
-        auto pg = parse_page(result);
-        for(auto const& row : pg.rows) {
-            if(r == resource::positions) {
-                auto p = parse_position(row);
-                if(is_open_position(p))
-                    f.positions.insert_or_assign(position_key{p.symbol, p.position_idx}, std::move(p));
-            } else {
-                auto o = parse_order(row);
-                if(is_open_status(o.order_status) && !o.order_id.empty())
-                    f.orders.insert_or_assign(o.order_id, std::move(o));
-            }
-        }
-        // Next page, then next settle coin; the cursor goes back exactly as Bybit sent it.
-        bool more = false;
-        if(!pg.next_cursor.empty() && pg.next_cursor != f.cursor && ++f.pages < max_pages) {
-            f.cursor = std::move(pg.next_cursor);
-            more = true;
-        } else if(++f.coin < coins.size()) {
-            f.cursor.clear();
-            f.pages = 0;
-            more = true;
-        }
-        if(more) {
-            // Rate-limit aware: with the endpoint's budget spent, wait for its window to reset rather
-            // than collect a 10006.
-            if(rl.remaining && *rl.remaining <= 0) {
-                f.resume = true;
-                schedule_retry(r, rate_limit_wait(rl, static_cast<std::int64_t>(svc_.server_now_ms(net_)),
-                                      std::chrono::milliseconds{0}, svc_.cfg().backoff.max));
-                return;
-            }
-            send_page(r);
-            return;
-        }
-        if(r == resource::positions) {
-            state_.positions = std::move(f.positions);
-            state_.has_positions = true;
-            update_mark_interest();
-            emit_positions(false);
-            emit_pnl(false);
-        } else {
-            state_.orders = std::move(f.orders);
-            state_.has_orders = true;
-            emit_orders(false);
-        }
-        f.positions.clear();
-        f.orders.clear();
-        break;
-    }
-    }
-
-    f.retry.reset();
-    f.clock_failures = 0;
-    // Fresh data is live, even while the private stream reconnects (the hub treats data as "live"
-    // anyway; saying "stale" after it would only make the status flap).
-    set_status(streams_of(r), sdk::stream_state::live, "ok", "");
-    if(f.again)
-        start_fetch(r);
-}
-
-void
-account_session::on_rest_failure(resource r, failure const& fl, rate_limit_info const& rl)
-{
-    auto& f = fetch_of(r);
-    f.op = 0;
-    f.resume = false; // a failed list is fetched again from its first page
-    constexpr char const* names[] = {"wallet-balance", "position/list", "order/realtime"};
-    log(sdk::log_level::warn,
-        std::string(names[static_cast<unsigned>(r)]) + " failed: " + fl.code + ": " + fl.message);
-    svc_.host().metric("bybit_rest_errors", sdk::metric_kind::counter, 1);
-    switch(fl.kind) {
-    case failure_kind::auth:
-    case failure_kind::permission:
-    case failure_kind::restricted:
-        fail(fl);
-        return;
-    case failure_kind::invalid:
-        // Our request is wrong (e.g. a settle coin Bybit does not know): retrying cannot help.
-        set_status(streams_of(r), sdk::stream_state::error, fl.code, fl.message);
-        return;
-    case failure_kind::clock:
-        if(f.clock_generation != svc_.clock_generation(net_) && svc_.clock_ready(net_)) {
-            // Signed before the latest sync: this answer refutes an estimate that is already gone.
-            // Forcing another re-sync would throw the fresh one away (and leave every signer of the
-            // environment without a clock meanwhile); signing again is enough.
-            start_fetch(r);
-            return;
-        }
-        if(++f.clock_failures <= max_clock_failures) {
-            f.waiting_clock = true;
-            svc_.resync_clock(net_, true);
-            return;
-        }
-        set_status(streams_of(r), sdk::stream_state::stale, fl.code, fl.message);
-        schedule_retry(r, f.retry.next());
-        return;
-    case failure_kind::rate_limit:
-        set_status(streams_of(r), sdk::stream_state::stale, fl.code, fl.message);
-        schedule_retry(r, rate_limit_wait(rl, static_cast<std::int64_t>(svc_.server_now_ms(net_)),
-                              svc_.cfg().rate_limit_backoff, svc_.cfg().backoff.max));
-        return;
-    case failure_kind::ip_ban:
-        set_status(streams_of(r), sdk::stream_state::stale, fl.code, fl.message);
-        schedule_retry(r, svc_.cfg().ip_ban_backoff);
-        return;
-    case failure_kind::transient:
-    case failure_kind::bad_response:
-        set_status(streams_of(r), sdk::stream_state::stale, fl.code, fl.message);
-        schedule_retry(r, f.retry.next());
-        return;
-    }
-}
-
-void
-account_session::schedule_retry(resource r, std::chrono::milliseconds delay)
-{
-    auto& f = fetch_of(r);
-    if(f.retry_timer != 0 || stopped_)
-        return;
-    auto const purpose =
-        static_cast<session_op>(static_cast<unsigned>(session_op::retry_wallet) + static_cast<unsigned>(r));
-    f.retry_timer = svc_.host().start_timer(owner_, delay, cookie(purpose));
 }
 
 //--- private WebSocket -----------------------------------------------------------------------------
@@ -564,8 +314,9 @@ account_session::on_ws_text(std::string_view text)
         reconnect_timer_ = 0;
         arm_ping(svc_.cfg().ping_interval);
         // Changes between the last snapshot and now were missed: snapshot again (after every reconnect,
-        // and after the first connect, whose REST snapshot may predate the subscription).
-        refresh(mask_);
+        // and after the first connect, whose REST snapshot may predate the subscription). A snapshot
+        // still waiting for its turn is sent after this point anyway and serves as both.
+        refresh(mask_, rest_priority::reconnect);
         return;
     }
     if(op == "pong" || ret_msg == "pong") {
@@ -699,7 +450,7 @@ account_session::on_timer(sdk::op op, session_op purpose)
         if(op != reconcile_timer_)
             return;
         reconcile_timer_ = 0;
-        refresh(mask_);
+        refresh(mask_, rest_priority::periodic);
         arm_reconcile();
         return;
     case session_op::retry_wallet:
@@ -717,7 +468,7 @@ account_session::on_timer(sdk::op op, session_op purpose)
             send_page(r);
             return;
         }
-        start_fetch(r);
+        start_fetch(r, f.prio);
         return;
     }
     default:
@@ -739,6 +490,7 @@ account_session::on_http_done(sdk::op op, session_op purpose, sdk::http_response
     }
     if(op != fetch_of(r).op)
         return;
+    svc_.rest_answered(net_, answer_of_status(response.status));
     on_rest(r, response);
 }
 
@@ -750,7 +502,7 @@ account_session::on_clock_ready()
     for(unsigned i = 0; i < fetches_.size(); ++i) {
         if(fetches_[i].waiting_clock) {
             fetches_[i].waiting_clock = false;
-            start_fetch(static_cast<resource>(i));
+            start_fetch(static_cast<resource>(i), fetches_[i].prio);
         }
     }
     if(ws_state_ == ws_state::waiting_clock) {

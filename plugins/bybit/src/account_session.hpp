@@ -76,6 +76,8 @@ public:
     void on_http_done(sdk::op op, session_op purpose, sdk::http_response const& response);
     /// An event of this session's WebSocket.
     void on_ws_event(sdk::op op, sdk::ws_event_kind kind, std::string_view data);
+    /// A REST call that waited for the host's budget may go now.
+    void on_rest_turn(resource r);
     /// The server clock became usable: continue what waited for it.
     void on_clock_ready();
     /// The clock sync failed: tell the waiting streams why.
@@ -110,6 +112,9 @@ private:
         sdk::op op{0};
         sdk::op retry_timer{0};
         bool again{false};
+        bool queued{false};   // waiting in the host's REST line for its next page
+        bool ip_paused{false}; // got the host's 403: waits for the IP-wide pause, says rate_limited
+        rest_priority prio{rest_priority::snapshot};
         bool waiting_clock{false};
         bool resume{false}; // the retry timer continues a paused pagination instead of restarting
         std::size_t coin{0};
@@ -131,9 +136,10 @@ private:
     std::uint64_t cookie(session_op p) const noexcept { return make_cookie(id_, static_cast<unsigned>(p)); }
     fetch& fetch_of(resource r) noexcept { return fetches_[static_cast<std::size_t>(r)]; }
 
-    void refresh(std::uint32_t mask);
-    void start_fetch(resource r);
+    void refresh(std::uint32_t mask, rest_priority p);
+    void start_fetch(resource r, rest_priority p);
     void send_page(resource r);
+    void transmit(resource r);
     void on_rest(resource r, sdk::http_response const& response);
     void on_rest_failure(resource r, failure const& f, rate_limit_info const& rl);
     void schedule_retry(resource r, std::chrono::milliseconds delay);

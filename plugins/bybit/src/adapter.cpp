@@ -34,6 +34,7 @@ adapter::adapter(sdk::host host, std::string_view config_json)
 {
     for(auto& c : clocks_)
         c.retry = backoff(cfg_.backoff, seeds_.next());
+    init_budgets();
 }
 
 adapter::~adapter()
@@ -47,6 +48,8 @@ adapter::~adapter()
         host_.cancel(c.op);
         host_.cancel(c.retry_timer);
     }
+    for(auto op : pump_timer_)
+        host_.cancel(op);
 }
 
 std::uint64_t
@@ -66,6 +69,11 @@ adapter::on_timer(sdk::op op, std::uint64_t cookie)
 {
     auto const id = cookie / cookie_stride;
     auto const purpose = static_cast<unsigned>(cookie % cookie_stride);
+    if(id >= first_budget_id && id < first_budget_id + budgets_.size()) {
+        if(purpose == static_cast<unsigned>(budget_op::pump))
+            on_pump(op, static_cast<std::size_t>(id - first_budget_id));
+        return;
+    }
     if(id >= 1 && id <= clocks_.size()) {
         auto const n = static_cast<network>(id - 1);
         auto& c = clock_of(n);
@@ -90,6 +98,7 @@ adapter::on_http_done(sdk::op op, std::uint64_t cookie, sdk::http_response const
     auto const id = cookie / cookie_stride;
     auto const purpose = static_cast<unsigned>(cookie % cookie_stride);
     if(id >= 1 && id <= clocks_.size()) {
+        rest_answered(static_cast<network>(id - 1), answer_of_status(response.status));
         if(purpose == static_cast<unsigned>(clock_op::http))
             on_clock_http(static_cast<network>(id - 1), op, response);
         return;
@@ -415,6 +424,8 @@ adapter::start_sync(network n)
     req.method = "GET";
     req.url = market_time_call().url(cfg_.urls_of(n).rest);
     req.timeout = cfg_.request_timeout;
+    // The clock does not wait in the line (every signed call waits for it), but it spends the budget.
+    budget_of(n).count(host_.now());
     // Public owner: the clock is shared by every user of the environment, and no reset may cancel it.
     c.op = host_.http(sdk::owner{}, req, make_cookie(static_cast<std::uint64_t>(n) + 1,
                                                static_cast<unsigned>(clock_op::http)));

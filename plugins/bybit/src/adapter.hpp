@@ -7,6 +7,7 @@
 #include "account_session.hpp"
 #include "backoff.hpp"
 #include "config.hpp"
+#include "rest_budget.hpp"
 #include "services.hpp"
 #include "ticker_stream.hpp"
 #include "time_sync.hpp"
@@ -68,6 +69,9 @@ public:
     mark_map const& marks(network n) const override;
     void mark_interest(network n, std::string const& symbol, bool add) override;
     std::uint64_t next_seed() override;
+    bool rest_turn(network n, rest_priority p, std::uint64_t session, unsigned resource) override;
+    void rest_answered(network n, rest_answer a) override;
+    void rest_forget(network n, std::uint64_t session) override;
     void on_mark(std::string_view url, std::string_view symbol, std::optional<double> mark) override;
 
     /// The session of (user, label), or nullptr (tests).
@@ -78,6 +82,8 @@ public:
     std::size_t session_count() const noexcept { return sessions_.size(); }
     /// Number of ticker streams (tests, metrics).
     std::size_t ticker_count() const noexcept { return tickers_.size(); }
+    /// The REST budget of the host of `n` (tests, metrics).
+    rest_budget& budget_of(network n) noexcept { return budgets_[budget_index_[static_cast<std::size_t>(n)]]; }
 
 private:
     // The server clock of one environment.
@@ -93,8 +99,11 @@ private:
     using session_key = std::pair<std::string, std::string>; // (user, account label)
     using ticker_key = std::pair<std::string, std::string>;  // (public endpoint URL, symbol)
 
-    // Ids 1..3 are the clocks of the three networks; sessions and tickers count up from here.
+    // Ids 1..3 are the clocks of the three networks, 4..6 the REST budgets (by index); sessions and
+    // tickers count up from 16.
+    static constexpr std::uint64_t first_budget_id = 4;
     static constexpr std::uint64_t first_dynamic_id = 16;
+    enum class budget_op : unsigned { pump = 1 };
 
     clock& clock_of(network n) noexcept { return clocks_[static_cast<std::size_t>(n)]; }
     void start_sync(network n);
@@ -108,6 +117,9 @@ private:
     sdk::status rebuild(std::map<session_key, std::unique_ptr<account_session>>::iterator it,
         sdk::owner const& owner, std::uint32_t extra_mask);
     void publish_gauges();
+    void init_budgets();
+    void arm_pump(std::size_t b);
+    void on_pump(sdk::op op, std::size_t b);
 
     sdk::host host_;
     config cfg_;
@@ -115,6 +127,11 @@ private:
     bool seeded_{false};
     std::uint64_t next_id_{first_dynamic_id};
     std::array<clock, 3> clocks_;
+    // One REST budget per host: networks whose REST URLs share a host share one (budget_index_).
+    std::array<rest_budget, 3> budgets_;
+    std::array<std::size_t, 3> budget_index_{0, 1, 2};
+    std::array<sdk::op, 3> pump_timer_{};
+    std::array<std::chrono::nanoseconds, 3> pump_at_{};
     std::map<std::string, mark_map, std::less<>> marks_; // by linear public endpoint URL
     mark_map no_marks_;
     // Declared before the sessions: sessions release their mark interests (tickers) when destroyed.

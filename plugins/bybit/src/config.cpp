@@ -69,19 +69,26 @@ fail(std::string_view key, std::string_view why)
     throw std::invalid_argument("bybit config: " + std::string(key) + ": " + std::string(why));
 }
 
-std::chrono::milliseconds
-read_ms(json::value const& v, std::string_view key, std::int64_t lo, std::int64_t hi, bool zero_ok = false)
+std::int64_t
+read_int(json::value const& v, std::string_view key, std::int64_t lo, std::int64_t hi, bool zero_ok,
+    std::string_view what)
 {
     if(!v.is_int64() && !v.is_uint64())
-        fail(key, "must be an integer number of milliseconds");
+        fail(key, "must be " + std::string(what));
     auto const n = v.is_int64() ? v.as_int64() : static_cast<std::int64_t>(std::min<std::uint64_t>(v.as_uint64(),
         static_cast<std::uint64_t>(INT64_MAX)));
     if(zero_ok && n == 0)
-        return std::chrono::milliseconds{0};
+        return 0;
     if(n < lo || n > hi)
         fail(key, "must be in " + std::to_string(lo) + ".." + std::to_string(hi)
             + (zero_ok ? " (or 0)" : ""));
-    return std::chrono::milliseconds{n};
+    return n;
+}
+
+std::chrono::milliseconds
+read_ms(json::value const& v, std::string_view key, std::int64_t lo, std::int64_t hi, bool zero_ok = false)
+{
+    return std::chrono::milliseconds{read_int(v, key, lo, hi, zero_ok, "an integer number of milliseconds")};
 }
 
 double
@@ -241,6 +248,10 @@ parse_config(std::string_view text)
             cfg.rate_limit_backoff = read_ms(v, k, 10, 600000);
         } else if(k == "ip_ban_backoff_ms") {
             cfg.ip_ban_backoff = read_ms(v, k, 10, 3600000);
+        } else if(k == "rest_ip_limit") {
+            cfg.rest_ip_limit = static_cast<std::size_t>(read_int(v, k, 1, 100000, false, "an integer"));
+        } else if(k == "rest_ip_window_ms") {
+            cfg.rest_ip_window = read_ms(v, k, 100, 600000);
         } else if(k == "backoff_initial_ms") {
             cfg.backoff.initial = read_ms(v, k, 1, 600000);
         } else if(k == "backoff_max_ms") {

@@ -57,6 +57,10 @@ struct config {
     std::chrono::milliseconds time_sync_interval{3600000}; ///< 0: sync only at start and on 10002
     std::chrono::milliseconds rate_limit_backoff{1000};    ///< 10006 without a reset timestamp
     std::chrono::milliseconds ip_ban_backoff{600000};      ///< HTTP 403: Bybit lifts IP bans after >= 10 min
+    /// REST calls per window and host, for every account together: Bybit allows 600 per 5 s per IP;
+    /// 500 leaves room for clock syncs of other environments and for slack in its counting.
+    std::size_t rest_ip_limit{500};
+    std::chrono::milliseconds rest_ip_window{5000};
     backoff_config backoff;
     std::vector<std::string> settle_coins{"USDT"};      ///< linear positions/orders are listed per settle coin
     std::vector<std::string> ticker_categories{"linear", "spot"};

@@ -4,6 +4,7 @@
 
 #include "config.hpp"
 #include "pnl.hpp"
+#include "rest_budget.hpp"
 
 #include <tradepush/plugin.hpp>
 
@@ -51,6 +52,14 @@ public:
     virtual void mark_interest(network n, std::string const& symbol, bool add) = 0;
     /// A fresh seed for a backoff generator.
     virtual std::uint64_t next_seed() = 0;
+    /// Asks for a REST call of `session` on the host of `n` (resource: the session's own number). True:
+    /// send it now (it is counted). False: it waits in the host's line (a call already waiting keeps
+    /// its place, moving up to `p` if more urgent) and the session gets on_rest_turn() when it may go.
+    virtual bool rest_turn(network n, rest_priority p, std::uint64_t session, unsigned resource) = 0;
+    /// A REST call on the host of `n` was answered (or not): a 403 pauses every account of the host.
+    virtual void rest_answered(network n, rest_answer a) = 0;
+    /// Drops the waiting calls of `session` (stopped).
+    virtual void rest_forget(network n, std::uint64_t session) = 0;
 };
 
 /// Services the adapter provides to its public ticker streams.
