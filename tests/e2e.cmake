@@ -99,11 +99,13 @@ endforeach()
 # The Bybit path with real components only: tradepushd + libtradepush-bybit.so + tools/bybit-sim on
 # loopback, stock socket.io-client (bybit_common.mjs sets the three up). bybit_flow: fill -> pushes
 # within 500 ms, 50 ticker clients on one upstream, DESIGN §1 hard-kill reconnects; bybit_faults:
-# clock skew, 10006 storm, dropped private WebSocket, bad keys. Both time things: run alone.
+# clock skew, 10006 storm, dropped private WebSocket, bad keys; bybit_storm: 200 users at once under the
+# simulator's (scaled) IP limit, no 403. They time things: run alone.
 # name, timeout (s)
 set(e2e_bybit_tests
   "bybit_flow\;300"
-  "bybit_faults\;300")
+  "bybit_faults\;300"
+  "bybit_storm\;300")
 if(TARGET tradepush_bybit_plugin AND TARGET tradepush-bybit-sim AND TRADEPUSH_E2E_NODE)
   foreach(entry IN LISTS e2e_bybit_tests)
     list(GET entry 0 name)

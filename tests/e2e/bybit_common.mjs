@@ -39,7 +39,8 @@ export async function createSimUsers(sim, users) {
  * credentials file (0600) and starts the daemon with the Bybit plugin pointed at the simulator.
  * Returns {sim, d, dir, cleanup()}.
  */
-export async function startStack({ users, plugin = {}, simArgs = ['--tick-ms', '0'], daemon = {}, credentialOverrides = {} }) {
+export async function startStack({ users, plugin = {}, simArgs = ['--tick-ms', '0'], daemon = {}, credentialOverrides = {},
+  upstreamConnections = 0 }) {
   const pluginFile = process.env.TRADEPUSH_BYBIT_PLUGIN;
   if (!pluginFile) throw new Error('TRADEPUSH_BYBIT_PLUGIN must point at libtradepush-bybit.so');
   const sim = await startSim({ args: simArgs });
@@ -56,7 +57,7 @@ export async function startStack({ users, plugin = {}, simArgs = ['--tick-ms', '
       feed: { tick_interval_ms: 0 },
       credentials: { file: creds },
       ...daemon,
-      plugin: { file: pluginFile, config: sim.pluginConfig({ jitter_seed: 7, ...plugin }) },
+      plugin: { file: pluginFile, config: sim.pluginConfig({ jitter_seed: 7, ...plugin }), upstreamConnections },
     });
     return {
       sim,

@@ -127,9 +127,11 @@ export const EXCHANGE = process.env.TRADEPUSH_E2E_EXCHANGE ?? 'bybit';
 
 function pluginToml(cfg, explicit) {
   if (explicit) {
-    // startDaemon({plugin: {file, config}}): that plugin file with that JSON config (an object or a string).
+    // startDaemon({plugin: {file, config, upstreamConnections}}): that plugin file with that JSON config
+    // (an object or a string), and optionally [plugins] upstream_connections.
     const config = typeof explicit.config === 'string' ? explicit.config : JSON.stringify(explicit.config ?? {});
-    return `\n[plugins]\ndir = ${JSON.stringify(path.dirname(explicit.file))}\n[[plugins.load]]\n` +
+    const bound = explicit.upstreamConnections ? `upstream_connections = ${Number(explicit.upstreamConnections)}\n` : '';
+    return `\n[plugins]\ndir = ${JSON.stringify(path.dirname(explicit.file))}\n${bound}[[plugins.load]]\n` +
       `file = ${JSON.stringify(path.basename(explicit.file))}\nconfig = ${JSON.stringify(config)}\n`;
   }
   const plugin = process.env.TRADEPUSH_E2E_PLUGIN;

@@ -130,6 +130,10 @@ account_session::stop()
         f.queued = false;
     auto const& h = svc_.host();
     for(auto& f : fetches_) {
+        // A call cancelled in flight may still have reached Bybit: it holds its place in the host's
+        // budget for a window from now, as if answered now.
+        if(f.op != 0)
+            svc_.rest_answered(net_, rest_answer::none);
         h.cancel(f.op);
         h.cancel(f.retry_timer);
         f.op = f.retry_timer = 0;

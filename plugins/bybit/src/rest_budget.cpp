@@ -8,17 +8,17 @@ bool
 rest_budget::room(time now)
 {
     auto const window = std::chrono::duration_cast<time>(cfg_.window);
-    while(!sent_.empty() && now - sent_.front() >= window)
-        sent_.pop_front();
+    while(!answered_.empty() && now - answered_.front() >= window)
+        answered_.pop_front();
     if(paused_ && (now < pause_until_ || probe_out_))
         return false;
-    return sent_.size() < cfg_.limit;
+    return in_flight_ + answered_.size() < cfg_.limit;
 }
 
 void
-rest_budget::spend(time now)
+rest_budget::spend()
 {
-    sent_.push_back(now);
+    ++in_flight_;
     // The first call after a pause is the probe: nothing else goes until it is answered.
     if(paused_)
         probe_out_ = true;
@@ -38,7 +38,7 @@ rest_budget::try_send(rest_priority p, time now)
 {
     if(waiting_up_to(p) || !room(now))
         return false;
-    spend(now);
+    spend();
     return true;
 }
 
@@ -92,7 +92,7 @@ rest_budget::next(time now)
         where_.erase(key(e.ticket));
         ++granted_[i];
         waited_s_[i] += std::chrono::duration<double>(now - e.since).count();
-        spend(now);
+        spend();
         return rest_grant{e.ticket, static_cast<rest_priority>(i), now - e.since};
     }
     return std::nullopt;
@@ -107,20 +107,26 @@ rest_budget::next_at(time now)
         return now;
     if(paused_ && now < pause_until_)
         return pause_until_;
-    // The window is full: room comes when its oldest call leaves it.
-    return sent_.front() + std::chrono::duration_cast<time>(cfg_.window);
+    // Full: room comes when the oldest answer leaves the window, or with an answer.
+    if(answered_.empty())
+        return std::nullopt;
+    return answered_.front() + std::chrono::duration_cast<time>(cfg_.window);
 }
 
 void
 rest_budget::count(time now)
 {
     room(now); // drops what left the window
-    spend(now);
+    spend();
 }
 
 rest_transition
 rest_budget::on_answer(rest_answer a, time now)
 {
+    if(in_flight_ > 0) {
+        --in_flight_;
+        answered_.push_back(now);
+    }
     if(a == rest_answer::ip_limited) {
         bool const was = paused_;
         paused_ = true;
@@ -157,7 +163,7 @@ rest_budget::stats(time now)
         s.queued[i] = queues_[i].size();
     s.granted = granted_;
     s.waited_s = waited_s_;
-    s.in_window = sent_.size();
+    s.in_window = in_flight_ + answered_.size();
     s.pauses = pauses_;
     s.paused = paused_;
     return s;

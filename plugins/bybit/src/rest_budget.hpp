@@ -6,6 +6,13 @@
 // waiting for its first data before a reconnect's reconciliation before the periodic one). If a 403
 // comes anyway (another process on the same address), the whole host pauses, then one probe decides
 // when everyone resumes. Pure bookkeeping on the host's monotonic clock: the adapter sends and times.
+//
+// Bybit counts a call when it arrives, which may be well after we asked for it (the host queues
+// requests behind its connection bound, the network delays them). So a call holds its place from the
+// moment it is sent until a whole window after its answer: at any instant the calls in flight plus
+// those answered within the last window stay below the limit, and then no window of arrivals at the
+// exchange can hold more (every call arriving in it was either in flight or answered when the last
+// of them was sent).
 
 #include <array>
 #include <chrono>
@@ -66,7 +73,7 @@ struct rest_budget_stats {
     std::array<std::size_t, rest_priority_count> queued{}; ///< tickets waiting, per priority
     std::array<std::uint64_t, rest_priority_count> granted{}; ///< tickets that got their turn
     std::array<double, rest_priority_count> waited_s{};  ///< total seconds those tickets waited
-    std::size_t in_window = 0;  ///< calls counted in the current window
+    std::size_t in_window = 0;  ///< calls in flight or answered within the last window
     std::uint64_t pauses = 0;   ///< IP-wide pauses so far
     bool paused = false;
 };
@@ -89,11 +96,14 @@ public:
     void forget(std::uint64_t session);
     /// The next waiting call allowed to go now, counted as sent; nullopt when none may.
     std::optional<rest_grant> next(time now);
-    /// When next() may give a ticket (now or later); nullopt when nothing waits or a probe is out.
+    /// When next() may give a ticket (now or later); nullopt when nothing waits, or when only an
+    /// answer can make room (every place is held by a call in flight, or a probe is out).
     std::optional<time> next_at(time now);
     /// Counts a call that does not wait (the clock sync): it spends the window all the same.
     void count(time now);
-    /// An answer came back. A 403 pauses the host; a fine answer after the pause ended resumes it.
+    /// A call sent (try_send, next, count) was answered, failed or was cancelled: from now on it
+    /// holds its place for one window. A 403 pauses the host; a fine answer after the pause ended
+    /// resumes it. Call exactly once per call sent.
     rest_transition on_answer(rest_answer a, time now);
     /// The current figures.
     rest_budget_stats stats(time now);
@@ -105,12 +115,13 @@ private:
     };
     static std::pair<std::uint64_t, unsigned> key(rest_ticket t) { return {t.session, t.resource}; }
     bool room(time now);
-    void spend(time now);
+    void spend();
     bool waiting_up_to(rest_priority p) const;
     void erase_from(rest_priority p, rest_ticket t);
 
     rest_budget_config cfg_;
-    std::deque<time> sent_; // send times within the window, oldest first
+    std::size_t in_flight_ = 0; // calls sent and not answered yet
+    std::deque<time> answered_; // answer times within the last window, oldest first
     std::array<std::deque<entry>, rest_priority_count> queues_;
     std::map<std::pair<std::uint64_t, unsigned>, rest_priority> where_;
     std::array<std::uint64_t, rest_priority_count> granted_{};

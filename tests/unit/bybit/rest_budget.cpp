@@ -32,9 +32,10 @@ TEST_CASE("rest_budget: never more than the limit within any window", "[bybit][b
 {
     auto b = small(3);
     time_point t = 1h;
-    CHECK(b.try_send(rest_priority::snapshot, t));
-    CHECK(b.try_send(rest_priority::snapshot, t + 100ms));
-    CHECK(b.try_send(rest_priority::periodic, t + 200ms));
+    for(auto at : {t, t + 100ms, t + 200ms}) {
+        REQUIRE(b.try_send(rest_priority::snapshot, at));
+        b.on_answer(rest_answer::fine, at);
+    }
     CHECK_FALSE(b.try_send(rest_priority::snapshot, t + 300ms));
     // Room comes back exactly when the oldest call leaves the window (a sliding window, not a bucket
     // that would allow twice the limit across a boundary).
@@ -44,12 +45,31 @@ TEST_CASE("rest_budget: never more than the limit within any window", "[bybit][b
     CHECK(b.stats(t + 1050ms).in_window == 3);
 }
 
+TEST_CASE("rest_budget: a call holds its place while in flight and a whole window after its answer",
+    "[bybit][budget]")
+{
+    // Bybit counts a call when it arrives, which may be long after it was sent (queued behind the
+    // host's connection bound): counting at the send would let two windows' calls land in one.
+    auto b = small(2);
+    time_point t = 1h;
+    REQUIRE(b.try_send(rest_priority::snapshot, t));
+    REQUIRE(b.try_send(rest_priority::snapshot, t));
+    b.enqueue(rest_priority::snapshot, {1, 0}, t);
+    CHECK_FALSE(b.next(t + 3s).has_value()); // both still in flight, whatever the clock says
+    CHECK(b.next_at(t + 3s) == std::nullopt); // only an answer can make room
+    b.on_answer(rest_answer::fine, t + 3s);
+    CHECK_FALSE(b.next(t + 3s + 999ms).has_value());
+    CHECK(b.next_at(t + 3s) == t + 4s);
+    CHECK(ticket_of(b.next(t + 4s)) == rest_ticket{1, 0});
+}
+
 TEST_CASE("rest_budget: waiting calls go most urgent first, in arrival order within a priority",
     "[bybit][budget]")
 {
     auto b = small(1);
     time_point t = 1h;
     REQUIRE(b.try_send(rest_priority::snapshot, t));
+    b.on_answer(rest_answer::fine, t);
     b.enqueue(rest_priority::periodic, {1, 0}, t);
     b.enqueue(rest_priority::reconnect, {2, 0}, t);
     b.enqueue(rest_priority::snapshot, {3, 0}, t);
@@ -61,6 +81,7 @@ TEST_CASE("rest_budget: waiting calls go most urgent first, in arrival order wit
     std::vector<std::uint64_t> order;
     auto now = t + 1000ms;
     while(auto n = b.next(now)) {
+        b.on_answer(rest_answer::fine, now);
         order.push_back(n->ticket.session);
         now += 1000ms;
         CHECK_FALSE(b.next(now - 1ms).has_value());
@@ -80,6 +101,7 @@ TEST_CASE("rest_budget: one ticket per session and resource, moving up when aske
     auto b = small(1);
     time_point t = 1h;
     REQUIRE(b.try_send(rest_priority::snapshot, t));
+    b.on_answer(rest_answer::fine, t);
     b.enqueue(rest_priority::periodic, {1, 2}, t);
     b.enqueue(rest_priority::reconnect, {9, 0}, t);
     b.enqueue(rest_priority::periodic, {1, 2}, t); // the same call again: shared
@@ -91,6 +113,7 @@ TEST_CASE("rest_budget: one ticket per session and resource, moving up when aske
     CHECK(s.queued[2] == 0);
     CHECK(b.queued({1, 2}));
     CHECK(ticket_of(b.next(t + 1s)) == rest_ticket{1, 2});
+    b.on_answer(rest_answer::fine, t + 1s);
     CHECK_FALSE(b.queued({1, 2}));
     b.forget(9);
     CHECK(b.next(t + 2s) == std::nullopt);
@@ -156,5 +179,7 @@ TEST_CASE("rest_budget: calls that do not wait are counted all the same", "[bybi
     b.count(t);
     b.count(t);
     CHECK_FALSE(b.try_send(rest_priority::snapshot, t + 1ms));
+    b.on_answer(rest_answer::fine, t);
+    b.on_answer(rest_answer::fine, t);
     CHECK(b.try_send(rest_priority::snapshot, t + 1000ms));
 }
