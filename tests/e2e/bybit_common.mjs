@@ -46,7 +46,7 @@ export async function startStack({ users, plugin = {}, simArgs = ['--tick-ms', '
   const sim = await startSim({ args: simArgs });
   try {
     // Many clients and sessions come from one address: lift the per-IP limit (not under test here).
-    await sim.control('POST', '/sim/faults', { ipLimitPer5s: 100000 });
+    await sim.control('POST', '/sim/faults', { ipLimitPer5s: 100000, wsConnectLimitPer5min: 100000 });
     await createSimUsers(sim, users);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tradepush-bybit-e2e-'));
     const creds = path.join(dir, 'credentials.toml');

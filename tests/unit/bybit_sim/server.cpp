@@ -413,6 +413,31 @@ TEST_CASE("server: WebSocket faults and idle cut-off", "[server][ws][faults]")
     CHECK(counters.at("wsDrops").as_int64() == 2);
 }
 
+TEST_CASE("server: new WebSocket connections per address are limited like Bybit's 500 per 5 min",
+    "[server][ws][limits]")
+{
+    running_sim sim;
+    auto const p = sim.port();
+    CHECK(request(p, plain_get("/sim/faults")).json().at("faults").at("wsConnectLimitPer5min") == 500);
+    control(p, "/sim/faults", R"({"wsConnectLimitPer5min":2})");
+    ws_client a(p, "/v5/private");
+    ws_client b(p, "/v5/public/linear");
+    // The third new connection within the window is refused, whatever its stream.
+    auto upgrade = plain_get("/v5/private");
+    upgrade.set(http::field::upgrade, "websocket");
+    upgrade.set(http::field::connection, "Upgrade");
+    upgrade.set(http::field::sec_websocket_key, "dGhlIHNhbXBsZSBub25jZQ==");
+    upgrade.set(http::field::sec_websocket_version, "13");
+    CHECK(request(p, upgrade).status == 429);
+    auto counters = request(p, plain_get("/sim/counters")).json().at("counters").as_object();
+    CHECK(counters.at("wsConnectsRefused") == 1);
+    // Open connections are not affected; clearing the faults clears the count.
+    a.send(R"({"op":"ping"})");
+    CHECK(!a.read().text.empty());
+    control(p, "/sim/faults/clear", "{}");
+    ws_client c(p, "/v5/private");
+}
+
 TEST_CASE("server: REST faults over sockets", "[server][faults]")
 {
     running_sim sim;

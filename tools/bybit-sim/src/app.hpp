@@ -106,6 +106,12 @@ public:
     {
         return ip_limiter_;
     }
+    /// New WebSocket connections per address (Bybit: 500 per 5 min per domain; one domain here).
+    rate_limiter&
+    ws_connect_limiter()
+    {
+        return ws_connect_limiter_;
+    }
 
     /// Answers a REST or control request. `remote` is the peer address (IP limit bucket).
     http_reply
@@ -153,6 +159,7 @@ private:
     counters counters_;
     rate_limiter api_limiter_;
     rate_limiter ip_limiter_;
+    rate_limiter ws_connect_limiter_;
     std::set<ws_endpoint*> endpoints_;
     std::uint64_t conn_seq_ = 0;
 };

@@ -339,6 +339,7 @@ handle_control(app& a, http::request<http::string_body> const& req)
         a.faults() = fault_state{};
         a.api_limiter().clear();
         a.ip_limiter().clear();
+        a.ws_connect_limiter().clear();
         return ok();
     }
     if (path == "/sim/ws/drop")

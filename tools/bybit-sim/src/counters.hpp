@@ -22,6 +22,7 @@ struct counters {
     std::int64_t ws_idle_closes = 0;
     std::int64_t ws_drops = 0;
     std::int64_t connections_refused = 0;
+    std::int64_t ws_connects_refused = 0; ///< upgrades over the new-connection limit (HTTP 429)
     std::int64_t open_connections = 0; ///< gauge: TCP connections (HTTP + WS)
     std::int64_t open_ws = 0;          ///< gauge: WebSocket sessions
 
@@ -58,6 +59,7 @@ struct counters {
         o["wsIdleCloses"] = ws_idle_closes;
         o["wsDrops"] = ws_drops;
         o["connectionsRefused"] = connections_refused;
+        o["wsConnectsRefused"] = ws_connects_refused;
         o["openConnections"] = open_connections;
         o["openWs"] = open_ws;
         return o;

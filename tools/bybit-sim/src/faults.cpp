@@ -28,6 +28,7 @@ constexpr int_field int_fields[] = {
     {"maxPageSize", &fault_state::max_page_size, 0, 1000},
     {"restLimitPerSecond", &fault_state::rest_limit_per_s, 1, 1000000},
     {"ipLimitPer5s", &fault_state::ip_limit_per_5s, 1, 10000000},
+    {"wsConnectLimitPer5min", &fault_state::ws_connect_limit_per_5min, 1, 10000000},
 };
 constexpr bool_field bool_fields[] = {
     {"rateLimitResetHeader", &fault_state::rate_limit_reset_header},

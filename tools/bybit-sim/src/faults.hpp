@@ -24,6 +24,7 @@ struct fault_state {
     int max_page_size = 0;             ///< caps `limit` so adapters must paginate (0 = off)
     int rest_limit_per_s = 50;         ///< per UID per endpoint rolling 1 s limit
     int ip_limit_per_5s = 600;         ///< real IP limit: 600 requests / 5 s
+    int ws_connect_limit_per_5min = 500; ///< real limit: 500 new WebSocket connections / 5 min (per domain)
     bool sign_absent_recv_window = false; ///< absent X-BAPI-RECV-WINDOW signs as "5000" instead of ""
 };
 

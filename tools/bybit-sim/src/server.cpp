@@ -325,6 +325,16 @@ private:
             keep_alive_ = false;
             return write_error(http::status::not_found, "no such stream");
         }
+        // Bybit allows 500 new connections per 5 min per domain; past it this simulator answers 429
+        // (Bybit documents the limit, not its answer).
+        if (!app_->ws_connect_limiter()
+                 .admit(remote_, app_->clock().now_ms(), app_->faults().ws_connect_limit_per_5min, 300000)
+                 .allowed) {
+            ++app_->stats().ws_connects_refused;
+            version_ = req.version();
+            keep_alive_ = false;
+            return write_error(http::status::too_many_requests, "too many new connections");
+        }
         int idle_s = app_->config().ws_idle_timeout_s;
         if (qpos != std::string::npos && *channel == ws_channel::private_stream) {
             auto const q = target.substr(qpos + 1);
