@@ -97,16 +97,19 @@ account_session::send_page(resource r)
             "waiting for the exchange's request budget (shared by every user of this server)");
 }
 
-void
+bool
 account_session::on_rest_turn(resource r)
 {
     auto& f = fetch_of(r);
     if(!f.queued || stopped_ || failed_)
-        return;
+        return false;
     f.queued = false;
     transmit(r);
+    return true;
 }
 
+// The call has its place in the budget: send it, or give the place back (as a call that got no
+// answer) on every path that sends nothing, so the budget never leaks a place.
 void
 account_session::transmit(resource r)
 {
@@ -115,6 +118,7 @@ account_session::transmit(resource r)
         // A forced re-sync dropped the estimate between two pages (or before a paused list resumed):
         // a timestamp from local time would only collect another 10002. The list starts over once
         // the clock is back.
+        svc_.rest_answered(net_, rest_answer::none);
         f.resume = false;
         f.waiting_clock = true;
         svc_.resync_clock(net_, false);
@@ -143,6 +147,7 @@ account_session::transmit(resource r)
     auto const recv = static_cast<std::uint64_t>(cfg.recv_window.count());
     digest d{};
     if(svc_.host().hmac_sha256(api_secret_, rest_sign_payload(ts, api_key_, recv, call.query), d) != sdk::status::ok) {
+        svc_.rest_answered(net_, rest_answer::none);
         on_rest_failure(r, failure{failure_kind::transient, "plugin_error", "host HMAC service failed", 0, 0}, {});
         return;
     }
@@ -152,9 +157,11 @@ account_session::transmit(resource r)
     req.headers = rest_auth_headers(api_key_, ts, recv, to_hex(d));
     req.timeout = cfg.request_timeout;
     f.op = svc_.host().http(owner_, req, cookie(purpose));
-    if(f.op == 0)
+    if(f.op == 0) {
+        svc_.rest_answered(net_, rest_answer::none);
         on_rest_failure(r,
             failure{failure_kind::transient, "exchange_unavailable", "host refused the HTTP request", 0, 0}, {});
+    }
 }
 
 void

@@ -125,7 +125,8 @@ account_session::stop()
     if(stopped_)
         return;
     stopped_ = true;
-    svc_.rest_forget(net_, id_);
+    svc_.forget_turns(net_, id_);
+    end_ws_attempt();
     for(auto& f : fetches_)
         f.queued = false;
     auto const& h = svc_.host();
@@ -142,7 +143,8 @@ account_session::stop()
     h.cancel(ping_timer_);
     h.cancel(reconnect_timer_);
     h.cancel(reconcile_timer_);
-    ws_op_ = ping_timer_ = reconnect_timer_ = reconcile_timer_ = 0;
+    h.cancel(poll_timer_);
+    ws_op_ = ping_timer_ = reconnect_timer_ = reconcile_timer_ = poll_timer_ = 0;
     ws_state_ = ws_state::stopped;
     for(auto const& s : mark_symbols_)
         svc_.mark_interest(net_, s, false);
@@ -162,15 +164,60 @@ account_session::connect_ws()
         svc_.resync_clock(net_, false);
         return;
     }
+    if(ws_state_ == ws_state::waiting_turn)
+        return;
+    // Bybit allows 500 new connections per 5 min per domain, for every account of this address:
+    // wait for a place, and keep the data current by REST meanwhile.
+    if(!svc_.ws_turn(net_, id_)) {
+        ws_state_ = ws_state::waiting_turn;
+        arm_wait_poll();
+        return;
+    }
+    open_ws();
+}
+
+bool
+account_session::on_ws_turn()
+{
+    if(stopped_ || failed_ || ws_state_ != ws_state::waiting_turn || ws_op_ != 0)
+        return false;
+    svc_.host().cancel(poll_timer_);
+    poll_timer_ = 0;
+    open_ws();
+    return true;
+}
+
+void
+account_session::open_ws()
+{
     sdk::ws_request req;
     req.url = svc_.cfg().urls_of(net_).ws_private;
     req.timeout = svc_.cfg().request_timeout;
+    ws_attempt_ = true;
     ws_op_ = svc_.host().ws_open(owner_, req, cookie(session_op::ws));
     if(ws_op_ == 0) {
+        end_ws_attempt();
         on_ws_lost("host refused to open the private stream");
         return;
     }
     ws_state_ = ws_state::connecting;
+}
+
+void
+account_session::end_ws_attempt()
+{
+    if(!ws_attempt_)
+        return;
+    ws_attempt_ = false;
+    svc_.ws_attempt_done(net_);
+}
+
+void
+account_session::arm_wait_poll()
+{
+    if(poll_timer_ != 0 || stopped_ || failed_)
+        return;
+    poll_timer_ = svc_.host().start_timer(owner_, svc_.cfg().ws_wait_poll, cookie(session_op::poll_timer));
 }
 
 void
@@ -199,6 +246,7 @@ account_session::on_ws_lost(std::string const& reason)
 void
 account_session::drop_ws(std::string const& reason)
 {
+    end_ws_attempt();
     svc_.host().cancel(ws_op_);
     ws_op_ = 0;
     on_ws_lost(reason);
@@ -209,6 +257,8 @@ account_session::on_ws_event(sdk::op op, sdk::ws_event_kind kind, std::string_vi
 {
     if(op != ws_op_ || stopped_)
         return;
+    if(kind == sdk::ws_event_kind::open || kind == sdk::ws_event_kind::closed)
+        end_ws_attempt();
     switch(kind) {
     case sdk::ws_event_kind::open:
         ws_state_ = ws_state::authenticating;
@@ -449,6 +499,17 @@ account_session::on_timer(sdk::op op, session_op purpose)
             return;
         reconnect_timer_ = 0;
         connect_ws();
+        return;
+    case session_op::poll_timer:
+        if(op != poll_timer_)
+            return;
+        poll_timer_ = 0;
+        // Still waiting for a place for the private stream: REST keeps the data current, at the
+        // lowest priority (the line never lets it exceed the budget).
+        if(ws_state_ == ws_state::waiting_turn) {
+            refresh(mask_, rest_priority::periodic);
+            arm_wait_poll();
+        }
         return;
     case session_op::reconcile_timer:
         if(op != reconcile_timer_)

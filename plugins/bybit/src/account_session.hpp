@@ -41,14 +41,25 @@ enum class session_op : unsigned {
     reconcile_timer = 7,
     retry_wallet = 8,
     retry_positions = 9,
-    retry_orders = 10
+    retry_orders = 10,
+    poll_timer = 11
 };
 
 /// The REST resources behind the account streams.
 enum class resource : unsigned { wallet = 0, positions = 1, orders = 2 };
 
 /// State of the private WebSocket.
-enum class ws_state { idle, waiting_clock, connecting, authenticating, subscribing, live, reconnect_wait, stopped };
+enum class ws_state {
+    idle,
+    waiting_clock,
+    waiting_turn, ///< for a place among the host's new connections; REST polling meanwhile
+    connecting,
+    authenticating,
+    subscribing,
+    live,
+    reconnect_wait,
+    stopped
+};
 
 /// One account session (see the file comment).
 class account_session {
@@ -76,8 +87,12 @@ public:
     void on_http_done(sdk::op op, session_op purpose, sdk::http_response const& response);
     /// An event of this session's WebSocket.
     void on_ws_event(sdk::op op, sdk::ws_event_kind kind, std::string_view data);
-    /// A REST call that waited for the host's budget may go now.
-    void on_rest_turn(resource r);
+    /// A REST call that waited for the host's budget may go now. False: the turn was not used (the
+    /// call was dropped meanwhile), and the caller gives its place back.
+    bool on_rest_turn(resource r);
+    /// The private stream that waited for a place among the host's new connections may connect now.
+    /// False: not used (the caller gives the place back).
+    bool on_ws_turn();
     /// The server clock became usable: continue what waited for it.
     void on_clock_ready();
     /// The clock sync failed: tell the waiting streams why.
@@ -145,6 +160,9 @@ private:
     void schedule_retry(resource r, std::chrono::milliseconds delay);
 
     void connect_ws();
+    void open_ws();
+    void end_ws_attempt();
+    void arm_wait_poll();
     void send_auth();
     void on_ws_text(std::string_view text);
     void on_ws_lost(std::string const& reason);
@@ -188,6 +206,8 @@ private:
     sdk::op ping_timer_{0};
     sdk::op reconnect_timer_{0};
     sdk::op reconcile_timer_{0};
+    sdk::op poll_timer_{0};
+    bool ws_attempt_{false}; // a connection attempt holds a place in the host's connection budget
     bool awaiting_pong_{false};
     bool auth_waits_clock_{false};       // the socket is open, the auth frame waits for a clock re-sync
     std::uint64_t auth_clock_generation_{0}; // of the server clock the last auth frame was signed with

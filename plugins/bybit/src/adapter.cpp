@@ -48,8 +48,9 @@ adapter::~adapter()
         host_.cancel(c.op);
         host_.cancel(c.retry_timer);
     }
-    for(auto op : pump_timer_)
-        host_.cancel(op);
+    for(auto* lines : {&rest_lines_, &ws_lines_})
+        for(auto& l : *lines)
+            host_.cancel(l.timer);
 }
 
 std::uint64_t
@@ -69,9 +70,9 @@ adapter::on_timer(sdk::op op, std::uint64_t cookie)
 {
     auto const id = cookie / cookie_stride;
     auto const purpose = static_cast<unsigned>(cookie % cookie_stride);
-    if(id >= first_budget_id && id < first_budget_id + budgets_.size()) {
+    if(id >= first_rest_line_id && id < first_ws_line_id + ws_lines_.size()) {
         if(purpose == static_cast<unsigned>(budget_op::pump))
-            on_pump(op, static_cast<std::size_t>(id - first_budget_id));
+            on_pump(op, id);
         return;
     }
     if(id >= 1 && id <= clocks_.size()) {

@@ -71,7 +71,9 @@ public:
     std::uint64_t next_seed() override;
     bool rest_turn(network n, rest_priority p, std::uint64_t session, unsigned resource) override;
     void rest_answered(network n, rest_answer a) override;
-    void rest_forget(network n, std::uint64_t session) override;
+    bool ws_turn(network n, std::uint64_t session) override;
+    void ws_attempt_done(network n) override;
+    void forget_turns(network n, std::uint64_t session) override;
     void on_mark(std::string_view url, std::string_view symbol, std::optional<double> mark) override;
 
     /// The session of (user, label), or nullptr (tests).
@@ -83,7 +85,7 @@ public:
     /// Number of ticker streams (tests, metrics).
     std::size_t ticker_count() const noexcept { return tickers_.size(); }
     /// The REST budget of the host of `n` (tests, metrics).
-    rest_budget& budget_of(network n) noexcept { return budgets_[budget_index_[static_cast<std::size_t>(n)]]; }
+    rest_budget& budget_of(network n) noexcept { return rest_lines_[rest_index_[static_cast<std::size_t>(n)]].budget; }
 
 private:
     // The server clock of one environment.
@@ -99,9 +101,10 @@ private:
     using session_key = std::pair<std::string, std::string>; // (user, account label)
     using ticker_key = std::pair<std::string, std::string>;  // (public endpoint URL, symbol)
 
-    // Ids 1..3 are the clocks of the three networks, 4..6 the REST budgets (by index); sessions and
-    // tickers count up from 16.
-    static constexpr std::uint64_t first_budget_id = 4;
+    // Ids 1..3 are the clocks of the three networks, 4..6 the REST lines and 7..9 the private
+    // WebSocket lines (by index); sessions and tickers count up from 16.
+    static constexpr std::uint64_t first_rest_line_id = 4;
+    static constexpr std::uint64_t first_ws_line_id = 7;
     static constexpr std::uint64_t first_dynamic_id = 16;
     enum class budget_op : unsigned { pump = 1 };
 
@@ -117,9 +120,15 @@ private:
     sdk::status rebuild(std::map<session_key, std::unique_ptr<account_session>>::iterator it,
         sdk::owner const& owner, std::uint32_t extra_mask);
     void publish_gauges();
+    // A waiting line: its budget and the timer that lets the next calls go.
+    struct line {
+        rest_budget budget;
+        sdk::op timer{0};
+        std::chrono::nanoseconds at{0};
+    };
     void init_budgets();
-    void arm_pump(std::size_t b);
-    void on_pump(sdk::op op, std::size_t b);
+    void arm_pump(line& l, std::uint64_t id);
+    void on_pump(sdk::op op, std::uint64_t id);
 
     sdk::host host_;
     config cfg_;
@@ -127,11 +136,11 @@ private:
     bool seeded_{false};
     std::uint64_t next_id_{first_dynamic_id};
     std::array<clock, 3> clocks_;
-    // One REST budget per host: networks whose REST URLs share a host share one (budget_index_).
-    std::array<rest_budget, 3> budgets_;
-    std::array<std::size_t, 3> budget_index_{0, 1, 2};
-    std::array<sdk::op, 3> pump_timer_{};
-    std::array<std::chrono::nanoseconds, 3> pump_at_{};
+    // One line per host: networks whose URLs share a host share one (the *_index_ arrays).
+    std::array<line, 3> rest_lines_;
+    std::array<std::size_t, 3> rest_index_{0, 1, 2};
+    std::array<line, 3> ws_lines_;
+    std::array<std::size_t, 3> ws_index_{0, 1, 2};
     std::map<std::string, mark_map, std::less<>> marks_; // by linear public endpoint URL
     mark_map no_marks_;
     // Declared before the sessions: sessions release their mark interests (tickers) when destroyed.

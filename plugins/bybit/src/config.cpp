@@ -252,6 +252,12 @@ parse_config(std::string_view text)
             cfg.rest_ip_limit = static_cast<std::size_t>(read_int(v, k, 1, 100000, false, "an integer"));
         } else if(k == "rest_ip_window_ms") {
             cfg.rest_ip_window = read_ms(v, k, 100, 600000);
+        } else if(k == "ws_open_limit") {
+            cfg.ws_open_limit = static_cast<std::size_t>(read_int(v, k, 1, 100000, false, "an integer"));
+        } else if(k == "ws_open_window_ms") {
+            cfg.ws_open_window = read_ms(v, k, 1000, 3600000);
+        } else if(k == "ws_wait_poll_ms") {
+            cfg.ws_wait_poll = read_ms(v, k, 1000, 600000);
         } else if(k == "backoff_initial_ms") {
             cfg.backoff.initial = read_ms(v, k, 1, 600000);
         } else if(k == "backoff_max_ms") {

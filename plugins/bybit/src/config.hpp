@@ -61,6 +61,12 @@ struct config {
     /// 500 leaves room for clock syncs of other environments and for slack in its counting.
     std::size_t rest_ip_limit{500};
     std::chrono::milliseconds rest_ip_window{5000};
+    /// New private WebSocket connections per window and stream host, for every account together:
+    /// Bybit allows 500 new connections per 5 min per domain; 450 leaves room for public streams.
+    std::size_t ws_open_limit{450};
+    std::chrono::milliseconds ws_open_window{300000};
+    /// While a private stream waits for its place, REST refreshes the account this often.
+    std::chrono::milliseconds ws_wait_poll{10000};
     backoff_config backoff;
     std::vector<std::string> settle_coins{"USDT"};      ///< linear positions/orders are listed per settle coin
     std::vector<std::string> ticker_categories{"linear", "spot"};

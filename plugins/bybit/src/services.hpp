@@ -58,8 +58,14 @@ public:
     virtual bool rest_turn(network n, rest_priority p, std::uint64_t session, unsigned resource) = 0;
     /// A REST call on the host of `n` was answered (or not): a 403 pauses every account of the host.
     virtual void rest_answered(network n, rest_answer a) = 0;
-    /// Drops the waiting calls of `session` (stopped).
-    virtual void rest_forget(network n, std::uint64_t session) = 0;
+    /// Asks for a new private WebSocket connection of `session` to the private stream host of `n`.
+    /// True: open it now (it is counted; report its end with ws_attempt_done). False: it waits its turn
+    /// (Bybit allows 500 new connections per 5 min per domain) and the session gets on_ws_turn().
+    virtual bool ws_turn(network n, std::uint64_t session) = 0;
+    /// A connection attempt that ws_turn() allowed ended: open, failed or cancelled.
+    virtual void ws_attempt_done(network n) = 0;
+    /// Drops the waiting REST calls and WebSocket turn of `session` (stopped).
+    virtual void forget_turns(network n, std::uint64_t session) = 0;
 };
 
 /// Services the adapter provides to its public ticker streams.

@@ -214,3 +214,50 @@ TEST_CASE("REST budget: a 403 pauses every account of the host once, then one pr
     answer_all(r, "u2");
     CHECK(codes_of(r, "u2").back() == "ok");
 }
+
+TEST_CASE("private streams wait for a place among the host's new connections, and REST polls meanwhile",
+    "[bybit][budget]")
+{
+    auto c = budget_config(100);
+    c.pop_back();
+    rig r(c + R"(,"ws_open_limit":1,"ws_open_window_ms":300000,"ws_wait_poll_ms":10000})");
+    REQUIRE(r.a.open_account(sdk::owner{"u1", 1}, account_of("k1"), all_mask) == sdk::status::ok);
+    r.answer_time(0);
+    REQUIRE(r.a.open_account(sdk::owner{"u2", 1}, account_of("k2"), all_mask) == sdk::status::ok);
+    answer_all(r, "u1");
+    answer_all(r, "u2");
+    // One new connection per 5 min: u1 connects, u2 waits.
+    auto const ws1 = r.one("ws", "/v5/private");
+    CHECK(ws1.user == "u1");
+    // u2's data stays current by REST while it waits (at the lowest priority).
+    auto poll = [&] {
+        for(auto const& op : r.fh.live("timer"))
+            if(op.user == "u2")
+                return op;
+        FAIL("no poll timer for u2");
+        return fake_host::op_record{};
+    };
+    auto const p1 = poll();
+    CHECK(p1.delay_ns == 10'000'000'000ull);
+    r.fh.now_ns += p1.delay_ns;
+    r.fire(p1);
+    CHECK(calls_of(r, "u2").size() == 3);
+    answer_all(r, "u2");
+    CHECK(poll().op != p1.op); // polling goes on
+    // u1's attempt ends (open); a whole window later u2 gets its place and connects.
+    r.ws(ws1, sdk::ws_event_kind::open);
+    std::uint64_t const ws_line = make_cookie(7, 1);
+    auto const timers = r.fh.live("timer");
+    auto const it = std::find_if(timers.begin(), timers.end(), [&](auto const& op) { return op.cookie == ws_line; });
+    REQUIRE(it != timers.end());
+    CHECK(it->delay_ns == 300'000'000'000ull);
+    r.fh.now_ns += it->delay_ns;
+    r.fire(*it);
+    std::vector<std::string> ws_users;
+    for(auto const& op : r.fh.live("ws", "/v5/private"))
+        ws_users.push_back(op.user);
+    CHECK(ws_users == std::vector<std::string>{"u1", "u2"});
+    // Connected: no more polling for u2.
+    for(auto const& op : r.fh.live("timer"))
+        CHECK(op.user != "u2");
+}
