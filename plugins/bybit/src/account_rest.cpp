@@ -42,9 +42,17 @@ account_session::start_fetch(resource r, rest_priority p)
         return;
     auto& f = fetch_of(r);
     bool const more_urgent = static_cast<unsigned>(p) < static_cast<unsigned>(f.prio);
+    // The fetch again goes at the priority it was asked with: a reconciliation asked while a client's
+    // snapshot was in flight must not compete with other clients' first snapshots.
+    auto again_at = [&] {
+        if(!f.again || static_cast<unsigned>(p) < static_cast<unsigned>(f.again_prio))
+            f.again_prio = p;
+        f.again = true;
+    };
     if(f.op != 0) {
         // A fetch is in flight and may predate the change that asked for this one: fetch again after it.
-        f.again = true;
+        // Its remaining pages go at the more urgent priority (their result serves the asker too).
+        again_at();
         if(more_urgent)
             f.prio = p;
         return;
@@ -53,7 +61,7 @@ account_session::start_fetch(resource r, rest_priority p)
         // Waiting for the host's budget. Not begun yet: that call will answer this request too (it
         // leaves later than this request was made). Part of a list is already in: fetch again after.
         if(f.pages != 0 || f.coin != 0)
-            f.again = true;
+            again_at();
         if(more_urgent) {
             f.prio = p;
             svc_.rest_turn(net_, p, id_, static_cast<unsigned>(r)); // moves it up the line
@@ -253,7 +261,7 @@ account_session::on_rest(resource r, sdk::http_response const& response)
     // anyway; saying "stale" after it would only make the status flap).
     set_status(streams_of(r), sdk::stream_state::live, "ok", "");
     if(f.again)
-        start_fetch(r, f.prio);
+        start_fetch(r, f.again_prio);
 }
 
 void

@@ -127,6 +127,7 @@ private:
         sdk::op op{0};
         sdk::op retry_timer{0};
         bool again{false};
+        rest_priority again_prio{rest_priority::periodic}; // of the fetch again (valid when again)
         bool queued{false};   // waiting in the host's REST line for its next page
         bool ip_paused{false}; // got the host's 403: waits for the IP-wide pause, says rate_limited
         rest_priority prio{rest_priority::snapshot};

@@ -150,6 +150,27 @@ TEST_CASE("REST budget: a waiting client's snapshot goes before a reconnect reco
     CHECK(calls_of(r, "u1").size() == 2);
 }
 
+TEST_CASE("REST budget: a reconciliation asked while a snapshot was in flight waits behind other clients' "
+          "snapshots",
+    "[bybit][budget]")
+{
+    rig r(budget_config(4));
+    REQUIRE(r.a.open_account(sdk::owner{"u1", 1}, account_of("k1"), all_mask) == sdk::status::ok);
+    r.answer_time(0);
+    REQUIRE(calls_of(r, "u1").size() == 3);
+    // u1's private stream comes up while its snapshots are in flight: they must be fetched again after.
+    auto const ws = r.one("ws", "/v5/private");
+    r.ws(ws, sdk::ws_event_kind::open);
+    r.ws(ws, sdk::ws_event_kind::text, read_fixture("ws_auth_success.docs.json"));
+    r.ws(ws, sdk::ws_event_kind::text, read_fixture("ws_subscribe_ack_private.docs.json"));
+    answer_all(r, "u1"); // the fetches again queue now, ahead of u2 in time
+    REQUIRE(r.a.open_account(sdk::owner{"u2", 1}, account_of("k2"), all_mask) == sdk::status::ok);
+    next_window(r);
+    // u2's client waits for its first data: its three go first, u1's reconciliation gets the rest.
+    CHECK(calls_of(r, "u2").size() == 3);
+    CHECK(calls_of(r, "u1").size() == 1);
+}
+
 TEST_CASE("REST budget: a snapshot still waiting when the private stream comes up serves as its reconciliation",
     "[bybit][budget]")
 {
