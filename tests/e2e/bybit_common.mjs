@@ -3,10 +3,11 @@
 // daemon's JWT user ids by a 0600 credentials file.
 //
 // Needs TRADEPUSH_DAEMON, TRADEPUSH_BYBIT_SIM and TRADEPUSH_BYBIT_PLUGIN.
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startDaemon, startSim, waitFor } from './daemon.mjs';
+import { startDaemon, startSim, stopChecked, waitFor } from './daemon.mjs';
 
 export const SANITIZED = Boolean(process.env.TRADEPUSH_SANITIZE);
 /** Sanitizer builds are several times slower: time bounds that are not the product's contract stretch. */
@@ -71,6 +72,16 @@ export async function startStack({ users, plugin = {}, simArgs = ['--tick-ms', '
     await sim.stop();
     throw err;
   }
+}
+
+/** Stops what startStack started (a stack that never started is fine): the daemon must stop cleanly
+ * and the simulator exit 0. */
+export async function stopStack(stack) {
+  if (!stack) return;
+  await stopChecked(stack.d);
+  const { code } = await stack.sim.stop();
+  assert.equal(code, 0, `bybit-sim exit:\n${stack.sim.log().slice(-4000)}`);
+  await stack.cleanup();
 }
 
 /** Terminates the client's underlying WebSocket without a close frame or Socket.IO disconnect (an app killed). */

@@ -9,8 +9,8 @@
 //    error on every subscribed stream, with no secret in what the client sees.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client, TRADING_TYPES, sleep, stopChecked, subscribeTrading, waitFor } from './daemon.mjs';
-import { SANITIZED, SLOW, keyOf, startStack, statuses, waitStatus } from './bybit_common.mjs';
+import { Client, TRADING_TYPES, sleep, subscribeTrading, waitFor } from './daemon.mjs';
+import { SANITIZED, SLOW, keyOf, startStack, statuses, stopStack, waitStatus } from './bybit_common.mjs';
 
 const SNAPSHOT_BOUND_MS = SANITIZED ? 3000 : 1000;
 const USERS = ['skew', 'storm', 'drop', 'badkey', 'badsecret', 'revoked'];
@@ -41,14 +41,7 @@ before(async () => {
   ({ sim, d } = stack);
 });
 
-after(async () => {
-  if (d) await stopChecked(d);
-  if (sim) {
-    const { code } = await sim.stop();
-    assert.equal(code, 0, `bybit-sim exit:\n${sim.log().slice(-4000)}`);
-  }
-  if (stack) await stack.cleanup();
-});
+after(() => stopStack(stack));
 
 /** Places a resting linear order for `user` and fills it; resolves when all four streams pushed after it. */
 async function fillAndExpectPushes(c, user, what) {

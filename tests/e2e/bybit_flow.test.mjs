@@ -9,8 +9,8 @@
 //    may have noticed the dead socket (snapshots still within 1 s, nothing left behind).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client, TRADING_TYPES, checkEnvelope, sleep, stopChecked, subscribeTrading, waitFor } from './daemon.mjs';
-import { SANITIZED, SLOW, hardKill, keyOf, startStack } from './bybit_common.mjs';
+import { Client, TRADING_TYPES, checkEnvelope, sleep, subscribeTrading, waitFor } from './daemon.mjs';
+import { SANITIZED, SLOW, hardKill, keyOf, startStack, stopStack } from './bybit_common.mjs';
 
 const FILL_USER = 'fill1';
 const RECONNECT_USER = 'reco1';
@@ -33,14 +33,7 @@ before(async () => {
   });
 });
 
-after(async () => {
-  if (d) await stopChecked(d);
-  if (sim) {
-    const { code } = await sim.stop();
-    assert.equal(code, 0, `bybit-sim exit:\n${sim.log().slice(-4000)}`);
-  }
-  if (stack) await stack.cleanup();
-});
+after(() => stopStack(stack));
 
 const orderIds = (p) => p.data.orders.map((o) => o.order_id);
 const positionOf = (p, symbol) => p.data.positions.find((x) => x.symbol === symbol);

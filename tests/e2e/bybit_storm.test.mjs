@@ -10,8 +10,8 @@
 // bench/run --scenarios upstream-storm is the same at 300, 1000 and 3000 users with Bybit's own limits.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client, TRADING_TYPES, stopChecked, waitFor } from './daemon.mjs';
-import { SLOW, startStack } from './bybit_common.mjs';
+import { Client, TRADING_TYPES, waitFor } from './daemon.mjs';
+import { SLOW, startStack, stopStack } from './bybit_common.mjs';
 
 const USERS = 200;
 const SIM_LIMIT = 180;     // per 5 s: Bybit's 600, scaled
@@ -36,14 +36,7 @@ before(async () => {
   await sim.control('POST', '/sim/counters/reset');
 });
 
-after(async () => {
-  if (d) await stopChecked(d);
-  if (sim) {
-    const { code } = await sim.stop();
-    assert.equal(code, 0, `bybit-sim exit:\n${sim.log().slice(-4000)}`);
-  }
-  if (stack) await stack.cleanup();
-});
+after(() => stopStack(stack));
 
 test(`${USERS} users at once: no 403, every snapshot within the budget's time, told while waiting`,
   { timeout: 240000 * SLOW }, async () => {

@@ -66,4 +66,38 @@ private:
     std::map<std::string, endpoint, std::less<>> endpoints_;
 };
 
+/// One request's claim on a slot of a gate, so that every way a request ends gives the slot back
+/// exactly once. The gate must outlive it.
+class gate_slot {
+public:
+    /// Asks `gate` for a slot of `key` for `w`; when granted, the slot is held at once.
+    gate_result
+    acquire(endpoint_gate& gate, std::string key, std::weak_ptr<gate_waiter> w)
+    {
+        gate_ = &gate;
+        key_ = std::move(key);
+        auto const r = gate.acquire(key_, std::move(w));
+        held_ = r == gate_result::granted;
+        return r;
+    }
+    /// The gate handed the slot over (gate_waiter::on_slot returned true).
+    void granted() noexcept { held_ = true; }
+    /// Gives the slot back if held (which starts the next waiter). Idempotent.
+    void
+    release()
+    {
+        if(!held_)
+            return;
+        held_ = false;
+        gate_->release(key_);
+    }
+    /// The endpoint key (valid after acquire()).
+    std::string const& key() const noexcept { return key_; }
+
+private:
+    endpoint_gate* gate_ = nullptr;
+    std::string key_;
+    bool held_ = false;
+};
+
 } // namespace tradepush::plugin_host

@@ -227,10 +227,8 @@ public:
         timer_.expires_after(timeout);
         timer_.async_wait(beast::bind_front_handler(&request_op::on_timeout, shared_from_this()));
 
-        key_ = url_.endpoint_key();
-        switch (client_->gate_.acquire(key_, std::weak_ptr<gate_waiter>(shared_from_this()))) {
+        switch (slot_.acquire(client_->gate_, url_.endpoint_key(), std::weak_ptr<gate_waiter>(shared_from_this()))) {
         case gate_result::granted:
-            holds_slot_ = true;
             return go();
         case gate_result::queued:
             return; // on_slot() continues; the timer above bounds the wait
@@ -248,7 +246,7 @@ public:
         // Drop the handler now: whatever it captured is released even if I/O lingers.
         done_ = nullptr;
         stop_io();
-        release_slot();
+        slot_.release();
     }
 
     bool
@@ -256,7 +254,7 @@ public:
     {
         if (stopped() || client_->closed_)
             return false;
-        holds_slot_ = true;
+        slot_.granted();
         go();
         return true;
     }
@@ -300,22 +298,11 @@ private:
     void
     go()
     {
-        if ((conn_ = client_->take(key_))) {
+        if ((conn_ = client_->take(slot_.key()))) {
             reused_ = true;
             return do_write();
         }
         do_resolve();
-    }
-
-    /// Gives the endpoint's slot back (after the connection went to the pool or was closed), which
-    /// starts the next waiting request.
-    void
-    release_slot()
-    {
-        if (!holds_slot_)
-            return;
-        holds_slot_ = false;
-        client_->gate_.release(key_);
     }
 
     void
@@ -416,7 +403,7 @@ private:
 
         // Park the connection only when the server will keep it and the body was length-delimited.
         if (msg.keep_alive() && !msg.need_eof())
-            client_->give(key_, std::move(conn_));
+            client_->give(slot_.key(), std::move(conn_));
         else
             conn_->close();
         conn_.reset();
@@ -478,7 +465,8 @@ private:
             return;
         finished_ = true;
         timer_.cancel();
-        release_slot();
+        // After the connection went to the pool or was closed: the next waiting request may take it.
+        slot_.release();
         res.elapsed = clock_type::now() - started_;
         // Move the handler out first: it may start another request or drop the last handle.
         auto done = std::move(done_);
@@ -497,7 +485,6 @@ private:
     http_request_data data_;
     done_fn done_;
     net_url url_;
-    std::string key_; // the endpoint (pool and gate key)
     tcp::resolver resolver_;
     net::steady_timer timer_;
     clock_type::time_point started_;
@@ -507,7 +494,7 @@ private:
     bool reused_ = false;
     bool cancelled_ = false;
     bool finished_ = false;
-    bool holds_slot_ = false;
+    gate_slot slot_; // of the endpoint, from the first connection attempt to the answer
 };
 
 } // namespace

@@ -107,10 +107,8 @@ public:
         timer_.expires_after(timeout);
         timer_.async_wait(beast::bind_front_handler(&ws_connection_impl::on_timeout, shared_from_this()));
 
-        key_ = url_.endpoint_key();
-        switch (client_->gate_.acquire(key_, std::weak_ptr<gate_waiter>(shared_from_this()))) {
+        switch (slot_.acquire(client_->gate_, url_.endpoint_key(), std::weak_ptr<gate_waiter>(shared_from_this()))) {
         case gate_result::granted:
-            holds_slot_ = true;
             return do_resolve();
         case gate_result::queued:
             return; // on_slot() continues; the timer above bounds the wait
@@ -124,7 +122,7 @@ public:
     {
         if (stopped() || client_->closed_)
             return false;
-        holds_slot_ = true;
+        slot_.granted();
         do_resolve();
         return true;
     }
@@ -157,7 +155,7 @@ public:
         if (!in_emit_)
             on_event_ = nullptr;
         stop_io();
-        release_slot();
+        slot_.release();
     }
 
 private:
@@ -188,16 +186,6 @@ private:
     {
         resolver_.async_resolve(url_.host, std::to_string(url_.port),
             beast::bind_front_handler(&ws_connection_impl::on_resolve, shared_from_this()));
-    }
-
-    /// The attempt is over (open, failed or cancelled): the next waiting one may start.
-    void
-    release_slot()
-    {
-        if (!holds_slot_)
-            return;
-        holds_slot_ = false;
-        client_->gate_.release(key_);
     }
 
     void
@@ -272,7 +260,7 @@ private:
         }
         timer_.cancel();
         open_ = true;
-        release_slot();
+        slot_.release(); // the attempt is over: the next waiting one may start
         emit(ws_event_kind::open, {});
         if (!stopped())
             do_read();
@@ -366,7 +354,7 @@ private:
         closed_ = true;
         open_ = false;
         stop_io();
-        release_slot();
+        slot_.release();
         queue_.clear();
         emit(ws_event_kind::closed, reason);
         on_event_ = nullptr;
@@ -408,7 +396,6 @@ private:
     ws_open_data data_;
     event_fn on_event_;
     net_url url_;
-    std::string key_; // the endpoint (gate key)
     tcp::resolver resolver_;
     net::steady_timer timer_;
     std::unique_ptr<plain_ws> plain_;
@@ -420,7 +407,7 @@ private:
     bool in_emit_ = false;
     bool cancelled_ = false;
     bool closed_ = false;
-    bool holds_slot_ = false;
+    gate_slot slot_; // of the endpoint, from resolve to upgrade (or failure)
 };
 
 } // namespace
