@@ -146,16 +146,16 @@ daemon::impl::metrics_text()
 {
     return wait_for_control<std::string>(
         [this](std::function<void(std::string)> done) {
-            // The upstream clients live on the control strand: read them here, not in the hub's answer.
-            metrics_snapshot::upstream_counts up;
-            if(http)
-                up.http = http->stats();
-            if(ws)
-                up.ws = ws->stats();
-            hub->stats([this, up, done = std::move(done)](hub::hub_stats s) {
+            // The hub answers on the control strand, where the plugins and the upstream clients live:
+            // everything but the hub's own figures is read there (this lambda runs on the caller's
+            // thread).
+            hub->stats([this, done = std::move(done)](hub::hub_stats s) {
                 metrics_snapshot m;
                 m.hub = s;
-                m.upstream = up;
+                if(http)
+                    m.upstream.http = http->stats();
+                if(ws)
+                    m.upstream.ws = ws->stats();
                 m.engine = eio->stats();
                 if(plugins) {
                     m.plugins = plugins->status();
