@@ -6,11 +6,14 @@
 //
 // Lifecycle:
 //   start() -> REST snapshot of the requested streams (after the clock is synced) and WS connect
+//   Every REST page waits for its turn in the host's shared budget (adapter, rest_budget.hpp);
+//   every new WS connection for a place among the host's new connections (REST polls meanwhile).
 //   WS: connecting -> (open, clock known) auth -> (auth ok) subscribe -> (ack) live -> REST refresh, pings
 //       any close / pong timeout / refusal -> stale status, reconnect after backoff with jitter
 //   REST failures -> auth/permission/restriction: error status, session stops for good;
 //                    10002: clock re-sync and retry (a mere re-sign if the clock was re-synced since the
-//                    request was signed); 10006/429/403: wait for the limit; others: backoff.
+//                    request was signed); 10006/429: wait for the limit; 403: the whole host pauses
+//                    (adapter) and the call waits in line; others: backoff.
 //   Nothing is signed (REST timestamp, WS `expires`) while the clock is unknown: it waits for the sync.
 
 #include "backoff.hpp"
